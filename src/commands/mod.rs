@@ -1,0 +1,17 @@
+//! One module per subcommand: orchestration only.
+
+mod combine;
+mod convert;
+mod report;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+/// Runs the parsed command line; the `Ok` value is the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Combine(args) => combine::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Convert(args) => convert::run(args),
+    }
+}

@@ -1,0 +1,13 @@
+//! Go cover profiles (`mode: set|count|atomic`): read, mapping import paths to repo paths through go.mod.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::formats::ReadOptions;
+use crate::model::Coverage;
+
+/// Reads `bytes`, the content of `path`.
+pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage> {
+    let _ = (bytes, options);
+    Err(Error::Data(format!("{}: SKELETON goprofile reader pending", path.display())))
+}

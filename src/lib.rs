@@ -1,0 +1,26 @@
+//! prowcov: coverage for CI jobs.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! inputs (formats::*) ──► model::Coverage ──► render::* (text, json, markdown) ──► files / stdout
+//!    │                        ▲
+//!    └─ coverage.py .coverage ┘  via python::combine (paths remapping) and python::analysis (statements)
+//! ```
+//!
+//! - [`model`]: the per-file coverage model and its pure merge; summaries and percentages.
+//! - [`formats`]: one module per input/output format, detected by content.
+//! - [`python`]: coverage.py specifics: its configuration files, `[paths]` remapping, `combine`, and running
+//!   coverage.py to learn a file's statements.
+//! - [`render`]: reports written to any `impl Write`.
+//! - [`commands`]: one module per subcommand; orchestration only.
+//! - [`error`]: error types and the exit-code table; [`fsutil`]: atomic writes.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod formats;
+pub mod fsutil;
+pub mod model;
+pub mod python;
+pub mod render;

@@ -1,0 +1,195 @@
+//! Files, lines, branches and Go statement blocks, and the pure merge of two coverages.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How a file's headline percentage is computed, following the ecosystem the data came from.
+///
+/// The variants are ordered; merging two files with different rules keeps the greater one, which keeps the merge
+/// commutative and associative.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PercentRule {
+    /// Covered lines over measured lines: LCOV `LH/LF`, Cobertura `line-rate`.
+    #[default]
+    Lines,
+    /// coverage.py: `(executed statements + executed branches) / (statements + branches)`.
+    LinesAndBranches,
+    /// Go: covered statements over statements, weighted by each block's statement count.
+    Statements,
+}
+
+/// The hits of one branch outcome; `None` means the branch was never evaluated (LCOV's `-`).
+pub type BranchHits = Option<u64>;
+
+/// A Go cover block: start line, start column, end line, end column (1-based, columns in bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Block {
+    pub start_line: u32,
+    pub start_col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
+}
+
+/// What a Go cover block holds: its statement count and how often it ran.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockCount {
+    pub statements: u32,
+    pub count: u64,
+}
+
+/// The coverage of one source file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCoverage {
+    /// Measured lines and their hit counts. A line absent from the map is not measured (blank, comment, ...).
+    pub lines: BTreeMap<u32, u64>,
+    /// Branch outcomes per source line, keyed by an id that is stable within the data's format
+    /// (`"0,1"` for LCOV block/branch, `"12->15"` for a coverage.py arc, `"cond0"` for Cobertura conditions).
+    pub branches: BTreeMap<u32, BTreeMap<String, BranchHits>>,
+    /// Go statement blocks. When present they, not `lines`, define the statement totals.
+    pub blocks: BTreeMap<Block, BlockCount>,
+    pub rule: PercentRule,
+}
+
+/// Coverage of many files, keyed by repo-relative path with `/` separators.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub files: BTreeMap<String, FileCoverage>,
+}
+
+impl FileCoverage {
+    /// An empty file measured under `rule`.
+    pub fn new(rule: PercentRule) -> Self {
+        FileCoverage { rule, ..Default::default() }
+    }
+
+    /// Adds `other` into `self`: hit counts add (saturating), branches and blocks union with their counts added.
+    pub fn merge(&mut self, other: &FileCoverage) {
+        for (&line, &hits) in &other.lines {
+            let slot = self.lines.entry(line).or_insert(0);
+            *slot = slot.saturating_add(hits);
+        }
+        for (&line, outcomes) in &other.branches {
+            let mine = self.branches.entry(line).or_default();
+            for (id, &hits) in outcomes {
+                let slot = mine.entry(id.clone()).or_insert(None);
+                *slot = add_branch_hits(*slot, hits);
+            }
+        }
+        for (block, count) in &other.blocks {
+            let slot = self.blocks.entry(*block).or_default();
+            // Go itself rejects inconsistent statement counts within one profile; across profiles the merge stays
+            // total by keeping the larger count.
+            slot.statements = slot.statements.max(count.statements);
+            slot.count = slot.count.saturating_add(count.count);
+        }
+        self.rule = self.rule.max(other.rule);
+    }
+
+    /// Lines that are measured and never ran.
+    pub fn missing_lines(&self) -> impl Iterator<Item = u32> + '_ {
+        self.lines.iter().filter(|&(_, &hits)| hits == 0).map(|(&line, _)| line)
+    }
+
+    /// Whether any branch data exists for this file.
+    pub fn has_branches(&self) -> bool {
+        self.branches.values().any(|outcomes| !outcomes.is_empty())
+    }
+}
+
+fn add_branch_hits(a: BranchHits, b: BranchHits) -> BranchHits {
+    match (a, b) {
+        (None, None) => None,
+        (Some(x), None) | (None, Some(x)) => Some(x),
+        (Some(x), Some(y)) => Some(x.saturating_add(y)),
+    }
+}
+
+impl Coverage {
+    /// Adds every file of `other` into `self` (see [`FileCoverage::merge`]).
+    pub fn merge(&mut self, other: &Coverage) {
+        for (path, file) in &other.files {
+            match self.files.get_mut(path) {
+                Some(mine) => mine.merge(file),
+                None => {
+                    self.files.insert(path.clone(), file.clone());
+                }
+            }
+        }
+    }
+
+    /// Merges many coverages into one.
+    pub fn merged<'a>(parts: impl IntoIterator<Item = &'a Coverage>) -> Coverage {
+        let mut out = Coverage::default();
+        for part in parts {
+            out.merge(part);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_file() -> impl Strategy<Value = FileCoverage> {
+        (
+            prop::collection::btree_map(1u32..40, 0u64..5, 0..10),
+            prop::collection::btree_map(
+                1u32..40,
+                prop::collection::btree_map("[ab]", prop::option::of(0u64..3), 0..3),
+                0..4,
+            ),
+            prop::collection::btree_map(
+                (1u32..5, 1u32..5, 5u32..9, 1u32..5).prop_map(|(a, b, c, d)| Block {
+                    start_line: a,
+                    start_col: b,
+                    end_line: c,
+                    end_col: d,
+                }),
+                (1u32..3, 0u64..3).prop_map(|(s, c)| BlockCount { statements: s, count: c }),
+                0..3,
+            ),
+            prop_oneof![
+                Just(PercentRule::Lines),
+                Just(PercentRule::LinesAndBranches),
+                Just(PercentRule::Statements)
+            ],
+        )
+            .prop_map(|(lines, branches, blocks, rule)| FileCoverage { lines, branches, blocks, rule })
+    }
+
+    fn arb_coverage() -> impl Strategy<Value = Coverage> {
+        prop::collection::btree_map("[a-c]/[xy]\\.py", arb_file(), 0..4).prop_map(|files| Coverage { files })
+    }
+
+    proptest! {
+        #[test]
+        fn merge_is_commutative(a in arb_coverage(), b in arb_coverage()) {
+            prop_assert_eq!(Coverage::merged([&a, &b]), Coverage::merged([&b, &a]));
+        }
+
+        #[test]
+        fn merge_is_associative(a in arb_coverage(), b in arb_coverage(), c in arb_coverage()) {
+            let left = Coverage::merged([&Coverage::merged([&a, &b]), &c]);
+            let right = Coverage::merged([&a, &Coverage::merged([&b, &c])]);
+            prop_assert_eq!(left, right);
+        }
+
+        #[test]
+        fn merge_with_empty_is_identity(a in arb_coverage()) {
+            prop_assert_eq!(Coverage::merged([&a, &Coverage::default()]), a.clone());
+            prop_assert_eq!(Coverage::merged([&Coverage::default(), &a]), a);
+        }
+    }
+
+    #[test]
+    fn hit_counts_saturate_instead_of_overflowing() {
+        let mut a = FileCoverage::default();
+        a.lines.insert(1, u64::MAX);
+        a.merge(&a.clone());
+        assert_eq!(a.lines[&1], u64::MAX);
+    }
+}

@@ -1,0 +1,7 @@
+//! coverage.py specifics: its configuration files, `[paths]` remapping with its glob rules, `combine`, and running
+//! coverage.py itself to learn which lines are statements.
+
+pub mod analysis;
+pub mod combine;
+pub mod config;
+pub mod paths;

@@ -1,0 +1,81 @@
+//! Helpers shared by the integration tests: the reference tools (provisioned by `scripts/test`), the prowcov binary,
+//! and small process utilities. Tests that need a reference tool are `#[ignore]`d for a bare `cargo test` and fail
+//! loudly, never skip, when the tool is missing under `scripts/test`.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The Python interpreter of the test venv, with coverage.py, pytest, diff-cover and junitparser.
+pub fn python() -> PathBuf {
+    let p = std::env::var_os("PROWCOV_TEST_PYTHON")
+        .map(PathBuf::from)
+        .expect("PROWCOV_TEST_PYTHON is not set: run the tests through scripts/test, which provisions the venv");
+    assert!(p.exists(), "PROWCOV_TEST_PYTHON={} does not exist", p.display());
+    p
+}
+
+/// A command running a module of the test venv's Python: `python -m coverage ...`.
+pub fn python_module(module: &str) -> Command {
+    let mut cmd = Command::new(python());
+    cmd.arg("-m").arg(module);
+    cmd
+}
+
+/// The `go` binary; panics with a hint when missing.
+pub fn go() -> Command {
+    let out = Command::new("go").arg("version").output();
+    assert!(
+        out.as_ref().is_ok_and(|o| o.status.success()),
+        "`go` is not on PATH: run the tests through scripts/test, which installs Debian's golang-go"
+    );
+    let mut cmd = Command::new("go");
+    cmd.env("GOTOOLCHAIN", "local").env("GOPROXY", "off").env("GOFLAGS", "-mod=mod");
+    cmd
+}
+
+/// The prowcov binary under test.
+pub fn prowcov() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_prowcov"))
+}
+
+/// Runs `cmd` and returns its output, panicking with both streams when it fails.
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed with {}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `cmd` and returns its stdout as text, panicking when it fails.
+pub fn stdout_ok(cmd: &mut Command) -> String {
+    String::from_utf8(run_ok(cmd).stdout).expect("stdout is UTF-8")
+}
+
+/// Writes `files` (relative path, content) under `dir`, creating folders.
+pub fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+    for (rel, content) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+        std::fs::write(&path, content).expect("write file");
+    }
+}
+
+/// Copies a directory tree (files and folders only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
