@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "prowcov", version, about = "Coverage for CI: combine, report and convert coverage data")]
+#[command(
+    name = "prowcov",
+    version,
+    about = "Coverage for CI: combine, report and convert coverage data"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

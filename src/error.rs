@@ -34,7 +34,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// Malformed content in a coverage file.
     #[error("{}: {message}", location(path, *line))]
-    Parse { path: PathBuf, line: Option<u64>, message: String },
+    Parse {
+        path: PathBuf,
+        line: Option<u64>,
+        message: String,
+    },
 
     /// A file none of the readers recognises.
     #[error(
@@ -52,14 +56,22 @@ pub enum Error {
 
     /// A configuration file or value that cannot be used.
     #[error("{}{message}", config_location(path.as_deref(), *line))]
-    Config { path: Option<PathBuf>, line: Option<u64>, message: String },
+    Config {
+        path: Option<PathBuf>,
+        line: Option<u64>,
+        message: String,
+    },
 
     #[error("{0}")]
     Usage(String),
 
     /// An external tool prowcov needs is missing or failed to start.
     #[error("{tool} is needed to {purpose}: {detail}")]
-    ToolUnavailable { tool: String, purpose: String, detail: String },
+    ToolUnavailable {
+        tool: String,
+        purpose: String,
+        detail: String,
+    },
 
     /// An external tool ran and failed on our input.
     #[error("{tool} failed: {detail}")]
@@ -76,19 +88,33 @@ pub enum Error {
 
 impl Error {
     pub fn parse(path: impl Into<PathBuf>, line: Option<u64>, message: impl Into<String>) -> Self {
-        Error::Parse { path: path.into(), line, message: message.into() }
+        Error::Parse {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
     }
 
     pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Read { path: path.into(), source }
+        Error::Read {
+            path: path.into(),
+            source,
+        }
     }
 
     pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Write { path: path.into(), source }
+        Error::Write {
+            path: path.into(),
+            source,
+        }
     }
 
     pub fn config(path: Option<&Path>, line: Option<u64>, message: impl Into<String>) -> Self {
-        Error::Config { path: path.map(Path::to_path_buf), line, message: message.into() }
+        Error::Config {
+            path: path.map(Path::to_path_buf),
+            line,
+            message: message.into(),
+        }
     }
 
     /// Combines several errors: none is `Ok`, one stays itself, more become [`Error::Multiple`].
@@ -141,7 +167,10 @@ mod tests {
     #[test]
     fn parse_errors_name_file_and_line() {
         let e = Error::parse("cov/lcov.info", Some(12), "expected `DA:<line>,<count>`, found `DA:x`");
-        assert_eq!(e.to_string(), "cov/lcov.info:12: expected `DA:<line>,<count>`, found `DA:x`");
+        assert_eq!(
+            e.to_string(),
+            "cov/lcov.info:12: expected `DA:<line>,<count>`, found `DA:x`"
+        );
         assert_eq!(e.exit_code(), exit::INPUT);
     }
 

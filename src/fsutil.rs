@@ -21,7 +21,9 @@ where
         .tempfile_in(dir)
         .map_err(|e| Error::write(path, e))?;
     let mut out = BufWriter::new(tmp);
-    write(&mut out).and_then(|()| out.flush()).map_err(|e| Error::write(path, e))?;
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::write(path, e))?;
     let tmp = out.into_inner().map_err(|e| Error::write(path, e.into_error()))?;
     tmp.as_file().sync_all().map_err(|e| Error::write(path, e))?;
     tmp.persist(path).map_err(|e| Error::write(path, e.error))?;

@@ -26,13 +26,19 @@ pub struct FileData {
 
 /// Reads a `.coverage` file.
 pub fn read(path: &Path) -> Result<CoverageData> {
-    Err(Error::Data(format!("{}: SKELETON coveragepy reader pending", path.display())))
+    Err(Error::Data(format!(
+        "{}: SKELETON coveragepy reader pending",
+        path.display()
+    )))
 }
 
 /// Writes `data` to `path` atomically.
 pub fn write(data: &CoverageData, path: &Path) -> Result<()> {
     let _ = data;
-    Err(Error::Data(format!("{}: SKELETON coveragepy writer pending", path.display())))
+    Err(Error::Data(format!(
+        "{}: SKELETON coveragepy writer pending",
+        path.display()
+    )))
 }
 
 /// The executed lines of a model, as coverage.py line data (for `prowcov convert --to coveragepy`).

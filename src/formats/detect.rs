@@ -25,7 +25,12 @@ const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
 /// Detects the format of `bytes`, the content of `path`.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format> {
-    let unknown = |detail: String| Err(Error::UnknownFormat { path: path.to_path_buf(), detail });
+    let unknown = |detail: String| {
+        Err(Error::UnknownFormat {
+            path: path.to_path_buf(),
+            detail,
+        })
+    };
     if bytes.starts_with(SQLITE_MAGIC) {
         return Ok(Format::CoveragePy);
     }
@@ -114,19 +119,28 @@ mod tests {
 
     #[test]
     fn detects_each_format_by_content() {
-        assert_eq!(fmt("<?xml version=\"1.0\" ?>\n<!-- c -->\n<coverage version=\"7\">").unwrap(), Format::Cobertura);
+        assert_eq!(
+            fmt("<?xml version=\"1.0\" ?>\n<!-- c -->\n<coverage version=\"7\">").unwrap(),
+            Format::Cobertura
+        );
         assert_eq!(fmt("TN:\nSF:a.c\n").unwrap(), Format::Lcov);
         assert_eq!(fmt("# comment\nSF:a.c\n").unwrap(), Format::Lcov);
         assert_eq!(fmt("mode: set\nm/a.go:1.1,2.2 1 1\n").unwrap(), Format::GoProfile);
         assert_eq!(fmt("{\"meta\": {\"format\": 3}}").unwrap(), Format::CoveragePyJson);
         assert_eq!(fmt("{\n  \"schema\": 1}").unwrap(), Format::ProwcovJson);
-        assert_eq!(detect(Path::new("x"), b"SQLite format 3\0....").unwrap(), Format::CoveragePy);
+        assert_eq!(
+            detect(Path::new("x"), b"SQLite format 3\0....").unwrap(),
+            Format::CoveragePy
+        );
     }
 
     #[test]
     fn unknown_input_says_what_it_saw() {
         let e = fmt("hello world").unwrap_err().to_string();
-        assert!(e.starts_with("x: not a coverage format prowcov reads (it starts with `hello world`)"), "{e}");
+        assert!(
+            e.starts_with("x: not a coverage format prowcov reads (it starts with `hello world`)"),
+            "{e}"
+        );
         assert!(fmt("").unwrap_err().to_string().contains("empty"));
         assert!(fmt("<report name=\"j\">").unwrap_err().to_string().contains("JaCoCo"));
     }

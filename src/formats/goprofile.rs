@@ -9,5 +9,8 @@ use crate::model::Coverage;
 /// Reads `bytes`, the content of `path`.
 pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage> {
     let _ = (bytes, options);
-    Err(Error::Data(format!("{}: SKELETON goprofile reader pending", path.display())))
+    Err(Error::Data(format!(
+        "{}: SKELETON goprofile reader pending",
+        path.display()
+    )))
 }

@@ -8,5 +8,8 @@ use crate::model::Coverage;
 /// Reads `bytes`, the content of `path`.
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Coverage> {
     let _ = bytes;
-    Err(Error::Data(format!("{}: SKELETON prowcov json reader pending", path.display())))
+    Err(Error::Data(format!(
+        "{}: SKELETON prowcov json reader pending",
+        path.display()
+    )))
 }

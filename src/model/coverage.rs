@@ -61,7 +61,10 @@ pub struct Coverage {
 impl FileCoverage {
     /// An empty file measured under `rule`.
     pub fn new(rule: PercentRule) -> Self {
-        FileCoverage { rule, ..Default::default() }
+        FileCoverage {
+            rule,
+            ..Default::default()
+        }
     }
 
     /// Adds `other` into `self`: hit counts add (saturating), branches and blocks union with their counts added.
@@ -149,7 +152,10 @@ mod tests {
                     end_line: c,
                     end_col: d,
                 }),
-                (1u32..3, 0u64..3).prop_map(|(s, c)| BlockCount { statements: s, count: c }),
+                (1u32..3, 0u64..3).prop_map(|(s, c)| BlockCount {
+                    statements: s,
+                    count: c,
+                }),
                 0..3,
             ),
             prop_oneof![
@@ -158,7 +164,12 @@ mod tests {
                 Just(PercentRule::Statements)
             ],
         )
-            .prop_map(|(lines, branches, blocks, rule)| FileCoverage { lines, branches, blocks, rule })
+            .prop_map(|(lines, branches, blocks, rule)| FileCoverage {
+                lines,
+                branches,
+                blocks,
+                rule,
+            })
     }
 
     fn arb_coverage() -> impl Strategy<Value = Coverage> {

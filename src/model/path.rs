@@ -46,7 +46,10 @@ mod tests {
     fn absolute_under_root_becomes_relative() {
         assert_eq!(normalize("/work/proj/src/a.py", Path::new("/work/proj")), "src/a.py");
         assert_eq!(normalize("/work/proj/src/a.py", Path::new("/work/proj/")), "src/a.py");
-        assert_eq!(normalize("/work/projX/a.py", Path::new("/work/proj")), "/work/projX/a.py");
+        assert_eq!(
+            normalize("/work/projX/a.py", Path::new("/work/proj")),
+            "/work/projX/a.py"
+        );
     }
 
     #[test]

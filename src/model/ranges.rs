@@ -56,6 +56,9 @@ mod tests {
 
     #[test]
     fn arcs_from_missing_lines_are_implied() {
-        assert_eq!(format_missing(&[1, 2, 3, 4], &[3], &[(2, 3), (2, -1), (4, 1)]), "2->exit, 3, 4->1");
+        assert_eq!(
+            format_missing(&[1, 2, 3, 4], &[3], &[(2, 3), (2, -1), (4, 1)]),
+            "2->exit, 3, 4->1"
+        );
     }
 }

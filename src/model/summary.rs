@@ -46,7 +46,15 @@ impl Summary {
             PercentRule::Lines | PercentRule::Statements => (covered, total),
             PercentRule::LinesAndBranches => (covered + branches_covered, total + branches_total),
         };
-        Summary { covered, total, branches_covered, branches_total, partial_branches, numerator, denominator }
+        Summary {
+            covered,
+            total,
+            branches_covered,
+            branches_total,
+            partial_branches,
+            numerator,
+            denominator,
+        }
     }
 
     /// The sum of many summaries (totals are sums of files).
@@ -126,18 +134,47 @@ mod tests {
     fn coverage_py_rule_counts_branches() {
         let mut f = FileCoverage::new(PercentRule::LinesAndBranches);
         f.lines.extend([(1, 1), (2, 1), (3, 0)]);
-        f.branches.entry(2).or_default().extend([("2->3".to_string(), Some(0)), ("2->-1".to_string(), Some(1))]);
+        f.branches
+            .entry(2)
+            .or_default()
+            .extend([("2->3".to_string(), Some(0)), ("2->-1".to_string(), Some(1))]);
         let s = Summary::of_file(&f);
-        assert_eq!((s.covered, s.total, s.branches_covered, s.branches_total, s.partial_branches), (2, 3, 1, 2, 1));
+        assert_eq!(
+            (
+                s.covered,
+                s.total,
+                s.branches_covered,
+                s.branches_total,
+                s.partial_branches
+            ),
+            (2, 3, 1, 2, 1)
+        );
         assert_eq!(s.percent(), 100.0 * 3.0 / 5.0);
     }
 
     #[test]
     fn go_rule_weights_blocks_by_statements() {
         let mut f = FileCoverage::new(PercentRule::Statements);
-        let b = |l| Block { start_line: l, start_col: 1, end_line: l, end_col: 9 };
-        f.blocks.insert(b(1), BlockCount { statements: 3, count: 1 });
-        f.blocks.insert(b(2), BlockCount { statements: 1, count: 0 });
+        let b = |l| Block {
+            start_line: l,
+            start_col: 1,
+            end_line: l,
+            end_col: 9,
+        };
+        f.blocks.insert(
+            b(1),
+            BlockCount {
+                statements: 3,
+                count: 1,
+            },
+        );
+        f.blocks.insert(
+            b(2),
+            BlockCount {
+                statements: 1,
+                count: 0,
+            },
+        );
         let s = Summary::of_file(&f);
         assert_eq!((s.covered, s.total), (3, 4));
         assert_eq!(s.percent(), 75.0);
