@@ -1,0 +1,1 @@
+"""A tiny package for prowcov's bundled example."""
