@@ -54,7 +54,7 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
     if !matches!(header.meta.format, 2 | 3) {
         return Err(Error::parse(
             path,
-            None,
+            format_line(bytes),
             format!("expected coverage.py JSON format 2 or 3, found {}", header.meta.format),
         ));
     }
@@ -94,6 +94,13 @@ fn to_file(entry: &FileReport) -> FileCoverage {
     file
 }
 
+/// The line of the `"format"` key, for the error message. serde does not report where a value was, but `meta`
+/// is the first key (detection checks that) and its `format` is the first `"format"` in the text.
+fn format_line(bytes: &[u8]) -> Option<u64> {
+    let at = memchr::memmem::find(bytes, b"\"format\"")?;
+    Some(memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1)
+}
+
 /// A serde error as a parse error at its line; serde's message already says what was expected.
 fn json_error(path: &Path, e: &serde_json::Error) -> Error {
     let message = e.to_string();
@@ -110,6 +117,7 @@ fn json_error(path: &Path, e: &serde_json::Error) -> Error {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a panicking test is the failure report")]
 mod tests {
     use super::*;
 
@@ -151,15 +159,15 @@ mod tests {
             read_str(&BRANCHY.replace("\"format\": 3", "\"format\": 1"))
                 .unwrap_err()
                 .to_string(),
-            "cov.json: expected coverage.py JSON format 2 or 3, found 1"
+            "cov.json:1: expected coverage.py JSON format 2 or 3, found 1"
         );
     }
 
     #[test]
     fn serde_errors_name_the_line() {
-        let e = read_str("{\"meta\": {\"format\": 3},\n \"files\": {\"a.py\": {\"executed_lines\": [0], \"missing_lines\": []}}, \"totals\": {}}")
-            .unwrap_err()
-            .to_string();
+        let zero_line = "{\"meta\": {\"format\": 3},\n \"files\": {\"a.py\": {\"executed_lines\": [0], \
+                         \"missing_lines\": []}}, \"totals\": {}}";
+        let e = read_str(zero_line).unwrap_err().to_string();
         assert!(
             e.starts_with("cov.json:2: expected coverage.py JSON (`coverage json` output): invalid value"),
             "{e}"
