@@ -5,6 +5,7 @@ pub mod cobertura;
 pub mod coveragepy;
 pub mod coveragepy_json;
 mod detect;
+mod gomod;
 pub mod goprofile;
 pub mod lcov;
 pub mod prowcov_json;
