@@ -117,7 +117,6 @@ fn json_error(path: &Path, e: &serde_json::Error) -> Error {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a panicking test is the failure report")]
 mod tests {
     use super::*;
 

@@ -185,7 +185,6 @@ fn unquote(token: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a panicking test is the failure report")]
 mod tests {
     use super::*;
 

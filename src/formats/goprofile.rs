@@ -295,7 +295,6 @@ fn repo_path(profile: &Path, line: u64, name: &str, root: &Path, modules: &mut O
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a panicking test is the failure report")]
 mod tests {
     use super::*;
 
