@@ -147,6 +147,8 @@ pub fn load(rcfile: Option<&Path>, cwd: &Path) -> Result<CoverageConfig> {
 
 /// [`load`] with an explicit environment (for `$VAR` expansion, `COVERAGE_FILE`, `COVERAGE_RCFILE`, `HOME`).
 pub fn load_with_env(rcfile: Option<&Path>, cwd: &Path, env: Env<'_>) -> Result<CoverageConfig> {
+    // Everything below resolves against `cwd` lexically, which needs it absolute.
+    let cwd = &std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
     let mut config = CoverageConfig {
         cwd: cwd.to_path_buf(),
         ..CoverageConfig::default()

@@ -47,6 +47,7 @@ impl PathAliases {
 
     /// Rules resolved against `cwd` rather than the process's current directory.
     pub fn with_cwd(relative: bool, cwd: &Path) -> Self {
+        let cwd = &std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
         let mut relative_dir = abs_file(".", cwd);
         if !relative_dir.ends_with('/') {
             relative_dir.push('/');
@@ -289,6 +290,22 @@ mod tests {
     fn relative_files_strips_the_current_directory_when_nothing_matches() {
         let a = aliases(true, &[]);
         assert_eq!(a.map(&format!("{CWD}/a.py"), &|_| false), "a.py");
+    }
+
+    #[test]
+    fn aliases_can_be_shared_between_threads() {
+        fn assert_sync<T: Sync + Send>() {}
+        assert_sync::<PathAliases>();
+    }
+
+    #[test]
+    fn relative_cwd_is_made_absolute() {
+        let a = PathAliases::with_cwd(true, Path::new("some/dir"));
+        assert!(
+            a.relative_dir.starts_with('/') && a.relative_dir.ends_with("/some/dir/"),
+            "{}",
+            a.relative_dir
+        );
     }
 
     #[test]
