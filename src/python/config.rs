@@ -722,7 +722,6 @@ fn python_digits(text: &str, allowed: impl Fn(char) -> bool) -> Option<String> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
 

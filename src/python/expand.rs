@@ -47,7 +47,6 @@ pub fn substitute(text: &str, env: Env<'_>) -> Result<String, Undefined> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
 

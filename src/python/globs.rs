@@ -129,7 +129,6 @@ pub fn globs_to_regex<'a>(
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
 

@@ -64,7 +64,6 @@ fn normalize(path: &str, cwd: &Path, resolve_links: bool) -> String {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
 
