@@ -90,7 +90,14 @@ pub fn combine(req: &CombineRequest) -> Result<CombineOutcome> {
         }
     }
     if usable.is_empty() {
-        return Err(Error::Data("No usable data files".into()));
+        // The reasons are the useful part: each unusable input is listed under the summary.
+        let mut message = String::from("No usable data files");
+        for (_, status) in &inputs {
+            if let InputStatus::Unusable(e) = status {
+                message += &format!("\n  - {e}");
+            }
+        }
+        return Err(Error::Data(message));
     }
 
     let mut combined = if req.append && data_file.exists() {

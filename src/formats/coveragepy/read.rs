@@ -24,7 +24,7 @@ pub fn read(path: &Path) -> Result<CoverageData> {
 fn check_schema(conn: &Connection, path: &Path) -> Result<()> {
     let version: i64 = conn
         .query_row("SELECT version FROM coverage_schema", [], |row| row.get(0))
-        .map_err(sqlite_error(path, "not a coverage.py data file"))?;
+        .map_err(|e| Error::parse(path, None, schema_problem(&e)))?;
     if version != SCHEMA_VERSION {
         return Err(Error::parse(
             path,
@@ -36,6 +36,21 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Why the schema version could not be read: the first query tells a non-SQLite file, an SQLite file of another
+/// kind, and a damaged one apart.
+fn schema_problem(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => format!("not a coverage.py data file (not SQLite: {e})"),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+            format!("damaged coverage.py data file ({e}); was it truncated or copied while being written?")
+        }
+        _ if e.to_string().contains("no such table") => {
+            format!("not a coverage.py data file (SQLite without the coverage_schema table: {e})")
+        }
+        _ => format!("cannot read coverage.py data: {e}"),
+    }
 }
 
 /// Turns an SQLite failure into an error naming the file and what was being done.
