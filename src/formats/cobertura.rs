@@ -34,6 +34,7 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
     })?;
     let mut state = State::default();
     let mut reader = Reader::from_str(text);
+    let mut depth: u32 = 0;
     loop {
         let at = reader.buffer_position() as usize;
         let event = match reader.read_event() {
@@ -49,9 +50,15 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
         };
         let fail = |message: String| Error::parse(path, Some(line_of(bytes, at)), message);
         match event {
-            Event::Start(e) => state.start(&e, false).map_err(fail)?,
+            Event::Start(e) => {
+                depth += 1;
+                state.start(&e, false).map_err(fail)?;
+            }
             Event::Empty(e) => state.start(&e, true).map_err(fail)?,
-            Event::End(e) => state.end(e.name().as_ref()),
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                state.end(e.name().as_ref());
+            }
             Event::Text(t) => {
                 if let Some(source) = &mut state.source {
                     source.push_str(&t.xml10_content());
@@ -65,6 +72,15 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
             Event::Eof => break,
             _ => {}
         }
+    }
+    // quick-xml checks that end tags match, but not that every element was closed: a truncated file must not pass
+    // as a complete one.
+    if depth > 0 {
+        return Err(Error::parse(
+            path,
+            Some(line_of(bytes, bytes.len().saturating_sub(1))),
+            format!("expected {depth} more closing tag(s), up to `</coverage>`, found the end of the file"),
+        ));
     }
     if !state.saw_root {
         return Err(Error::parse(path, None, "expected a <coverage> root element, found none"));
@@ -439,6 +455,15 @@ mod tests {
             "c.xml:1: expected <line condition-coverage> like `50% (1/2)`, found `3/2`"
         );
         assert!(e("<coverage>\n<class filename=\"a\">\n</coverage>").starts_with("c.xml:3: expected well-formed XML"));
+    }
+
+    #[test]
+    fn truncated_xml_is_an_error() {
+        let e = read_str("<coverage>\n<packages>\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "c.xml:2: expected 2 more closing tag(s), up to `</coverage>`, found the end of the file"
+        );
     }
 
     #[test]
