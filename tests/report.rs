@@ -31,6 +31,20 @@ fn text_matches_coverage_report_for_branch_data() {
     assert_text_matches(&project, &[]);
 }
 
+/// For line data, coverage.py's LCOV holds exactly its statements, so the text report of it must match too; this
+/// checks the renderer (widths, numeric name order, ranges across blank lines, precision) without the analysis.
+#[test]
+#[ignore = "needs coverage.py (scripts/test provides it)"]
+fn text_of_coverage_lcov_matches_coverage_report_for_line_data() {
+    let project = Project::measured(false, &[]);
+    common::run_ok(&mut project.coverage(&["lcov", "-q", "-o", "cov.lcov"]));
+    for precision in ["0", "2"] {
+        let expected = common::stdout_ok(&mut project.coverage(&["report", "-m", "--precision", precision]));
+        let ours = common::stdout_ok(&mut project.prowcov(&["report", "--precision", precision, "cov.lcov"]));
+        assert_eq!(ours, expected, "precision {precision}");
+    }
+}
+
 #[test]
 #[ignore = "needs coverage.py (scripts/test provides it)"]
 fn text_follows_the_configured_precision() {

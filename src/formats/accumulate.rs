@@ -27,7 +27,8 @@ impl FileAccumulator {
 
     /// Adds a branch outcome; `id` is decoded lossily, as ids are only compared and written back.
     pub(crate) fn add_branch(&mut self, line: u32, id: &[u8], taken: BranchHits) {
-        self.branches.push((line, String::from_utf8_lossy(id).into_owned(), taken));
+        self.branches
+            .push((line, String::from_utf8_lossy(id).into_owned(), taken));
     }
 
     /// Adds a branch outcome whose id is already text.

@@ -83,7 +83,11 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
         ));
     }
     if !state.saw_root {
-        return Err(Error::parse(path, None, "expected a <coverage> root element, found none"));
+        return Err(Error::parse(
+            path,
+            None,
+            "expected a <coverage> root element, found none",
+        ));
     }
     let mut coverage = Coverage::default();
     for (raw, acc) in state.files {
@@ -126,8 +130,8 @@ impl State {
                 }
             }
             "class" => {
-                let filename = attribute(e, "filename")?
-                    .ok_or("expected a `filename` attribute on <class>, found none")?;
+                let filename =
+                    attribute(e, "filename")?.ok_or("expected a `filename` attribute on <class>, found none")?;
                 let i = match self.index.get(&filename) {
                     Some(&i) => i,
                     None => {
@@ -199,9 +203,8 @@ fn parse_line(e: &BytesStart<'_>, acc: &mut FileAccumulator) -> std::result::Res
         .ok_or_else(|| format!("expected a non-negative integer in <line hits>, found `{hits}`"))?;
     acc.add_line(number, hits);
     if let Some(conditions) = conditions {
-        let (taken, total) = parse_condition_coverage(&conditions).ok_or_else(|| {
-            format!("expected <line condition-coverage> like `50% (1/2)`, found `{conditions}`")
-        })?;
+        let (taken, total) = parse_condition_coverage(&conditions)
+            .ok_or_else(|| format!("expected <line condition-coverage> like `50% (1/2)`, found `{conditions}`"))?;
         // Cobertura says how many outcomes were taken, not which: the first `taken` stand for them.
         for i in 0..total {
             acc.add_branch_str(number, format!("cond{i}"), Some(u64::from(i < taken)));
@@ -224,7 +227,10 @@ fn parse_condition_coverage(text: &str) -> Option<(u32, u32)> {
 
 /// The text of an entity or character reference inside `<source>`.
 fn resolve_reference(r: &BytesRef<'_>) -> std::result::Result<String, String> {
-    if let Some(c) = r.resolve_char_ref().map_err(|e| format!("expected a valid character reference, found: {e}"))? {
+    if let Some(c) = r
+        .resolve_char_ref()
+        .map_err(|e| format!("expected a valid character reference, found: {e}"))?
+    {
         return Ok(c.to_string());
     }
     let name: &str = r;
@@ -242,7 +248,11 @@ fn resolve_filename(raw: &str, sources: &[String], root: &Path) -> String {
     let under = |source: &String| -> PathBuf { root.join(source).join(raw) };
     let chosen = match sources {
         [only] => under(only),
-        _ => sources.iter().map(under).find(|p| p.exists()).unwrap_or_else(|| under(&sources[0])),
+        _ => sources
+            .iter()
+            .map(under)
+            .find(|p| p.exists())
+            .unwrap_or_else(|| under(&sources[0])),
     };
     normalize(&chosen.to_string_lossy(), root)
 }
@@ -281,7 +291,11 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
     buf.extend_from_slice(b"\t<sources>\n\t\t<source>.</source>\n\t</sources>\n\t<packages>\n");
     for (dir, files) in &packages {
         let sum = Summary::sum(&files.iter().map(|(_, f)| Summary::of_file(f)).collect::<Vec<_>>());
-        let name = if dir.is_empty() { ".".to_string() } else { dir.replace('/', ".") };
+        let name = if dir.is_empty() {
+            ".".to_string()
+        } else {
+            dir.replace('/', ".")
+        };
         buf.extend_from_slice(b"\t\t<package name=\"");
         escape_attribute(&name, &mut buf);
         writeln!(
@@ -400,9 +414,7 @@ mod tests {
         read(
             Path::new("c.xml"),
             text.as_bytes(),
-            &ReadOptions {
-                root: "/repo".into(),
-            },
+            &ReadOptions { root: "/repo".into() },
         )
     }
 

@@ -157,8 +157,8 @@ impl Reader<'_> {
         if let Some(&i) = self.index.get(raw) {
             return Ok(i);
         }
-        let text = std::str::from_utf8(raw)
-            .map_err(|_| self.expected(line_no, "`SF:<path>` with a UTF-8 path", raw))?;
+        let text =
+            std::str::from_utf8(raw).map_err(|_| self.expected(line_no, "`SF:<path>` with a UTF-8 path", raw))?;
         let key = normalize(text, &self.options.root);
         let i = self.files.len();
         self.files.push((key, FileAccumulator::default()));
@@ -167,7 +167,11 @@ impl Reader<'_> {
     }
 
     fn expected(&self, line_no: u64, what: &str, found: &[u8]) -> Error {
-        Error::parse(self.path, Some(line_no), format!("expected {what}, found `{}`", shown(found)))
+        Error::parse(
+            self.path,
+            Some(line_no),
+            format!("expected {what}, found `{}`", shown(found)),
+        )
     }
 
     fn unterminated(&self, open: Open, line_no: u64, found: &str) -> Error {
@@ -254,7 +258,10 @@ pub(crate) fn parse_count(digits: &[u8]) -> Option<u64> {
 
 fn parse_integral_float(text: &[u8]) -> Option<u64> {
     // Only plain decimal notation; `inf`, `nan` and signs are garbage in a hit count.
-    if !text.iter().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if !text
+        .iter()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         return None;
     }
     let x: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
@@ -314,9 +321,7 @@ mod tests {
     use crate::model::PercentRule;
 
     fn opts() -> ReadOptions {
-        ReadOptions {
-            root: "/repo".into(),
-        }
+        ReadOptions { root: "/repo".into() }
     }
 
     fn read_str(text: &str) -> Result<Coverage> {
@@ -333,7 +338,10 @@ mod tests {
         .unwrap();
         let file = &cov.files["src/x.c"];
         assert_eq!(file.rule, PercentRule::Lines);
-        assert_eq!(file.lines.iter().map(|(&l, &h)| (l, h)).collect::<Vec<_>>(), [(3, 3), (4, 3)]);
+        assert_eq!(
+            file.lines.iter().map(|(&l, &h)| (l, h)).collect::<Vec<_>>(),
+            [(3, 3), (4, 3)]
+        );
         let branches = &file.branches[&3];
         assert_eq!(branches["0,0"], Some(3));
         assert_eq!(branches["e0,jump to 4"], None);
@@ -384,12 +392,16 @@ mod tests {
 
     #[test]
     fn write_then_read_is_identity() {
-        let text = "SF:b.c\nDA:1,0\nDA:7,12\nBRDA:7,0,1,-\nBRDA:7,0,jump, to 9,4\nend_of_record\nSF:a.c\nend_of_record\n";
+        let text =
+            "SF:b.c\nDA:1,0\nDA:7,12\nBRDA:7,0,1,-\nBRDA:7,0,jump, to 9,4\nend_of_record\nSF:a.c\nend_of_record\n";
         let cov = read_str(text).unwrap();
         let mut out = Vec::new();
         write(&cov, &mut out).unwrap();
         let written = String::from_utf8(out).unwrap();
-        assert!(written.starts_with("TN:\nSF:a.c\nLF:0\nLH:0\nend_of_record\nTN:\nSF:b.c\nDA:1,0\n"), "{written}");
+        assert!(
+            written.starts_with("TN:\nSF:a.c\nLF:0\nLH:0\nend_of_record\nTN:\nSF:b.c\nDA:1,0\n"),
+            "{written}"
+        );
         assert!(written.contains("BRF:2\nBRH:1\nLF:2\nLH:1\n"), "{written}");
         assert_eq!(read_str(&written).unwrap(), cov);
     }

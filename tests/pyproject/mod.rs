@@ -80,9 +80,9 @@ pub fn json_stdout(cmd: &mut std::process::Command) -> serde_json::Value {
     serde_json::from_str(&common::stdout_ok(cmd)).expect("prowcov printed JSON")
 }
 
-/// `(path, missing lines)` of every file of a prowcov JSON report.
+/// `(path, missing lines)` of every file of a prowcov JSON report, sorted by path.
 pub fn missing_by_file(report: &serde_json::Value) -> Vec<(String, Vec<u64>)> {
-    report["files"]
+    let mut out: Vec<(String, Vec<u64>)> = report["files"]
         .as_array()
         .expect("files is a list")
         .iter()
@@ -91,7 +91,9 @@ pub fn missing_by_file(report: &serde_json::Value) -> Vec<(String, Vec<u64>)> {
             let lines = lines.iter().map(|l| l.as_u64().expect("line number")).collect();
             (f["path"].as_str().expect("path").to_string(), lines)
         })
-        .collect()
+        .collect();
+    out.sort();
+    out
 }
 
 /// The same from coverage.py's JSON report.
