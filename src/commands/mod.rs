@@ -2,6 +2,7 @@
 
 mod combine;
 mod convert;
+mod inputs;
 mod report;
 
 use crate::cli::{Cli, Command};

@@ -1,19 +1,408 @@
 //! LCOV tracefiles: read and write.
+//!
+//! The reader works on bytes: lines are split with memchr and the hot records (`DA`, `BRDA`) are parsed without
+//! allocating. Each file's data accumulates in vectors that are sorted and folded into the model's maps once at the
+//! end, which is far cheaper than inserting every record into a `BTreeMap`. The same `SF` under several `TN`
+//! sections merges, hits adding up (saturating).
 
+use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::formats::ReadOptions;
-use crate::model::Coverage;
+use crate::formats::accumulate::FileAccumulator;
+use crate::model::{BranchHits, Coverage, path::normalize};
 
 /// Reads `bytes`, the content of `path`.
 pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage> {
-    let _ = (bytes, options);
-    Err(Error::Data(format!("{}: SKELETON lcov reader pending", path.display())))
+    let mut reader = Reader {
+        path,
+        options,
+        files: Vec::new(),
+        index: HashMap::new(),
+        warned: Vec::new(),
+    };
+    reader.run(bytes)?;
+    let mut coverage = Coverage::default();
+    for (key, acc) in reader.files {
+        let file = acc.finish();
+        match coverage.files.get_mut(&key) {
+            // Two spellings of one path (`./a.c` and `a.c`) normalise to the same key.
+            Some(existing) => existing.merge(&file),
+            None => {
+                coverage.files.insert(key, file);
+            }
+        }
+    }
+    Ok(coverage)
 }
 
-/// Writes `coverage` as an LCOV tracefile.
-pub fn write(coverage: &Coverage, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let _ = (coverage, out);
-    Err(std::io::Error::other("SKELETON lcov writer pending"))
+struct Reader<'a> {
+    path: &'a Path,
+    options: &'a ReadOptions,
+    /// Files in order of first appearance, with their accumulated records.
+    files: Vec<(String, FileAccumulator)>,
+    /// Raw `SF` value -> position in `files`.
+    index: HashMap<Vec<u8>, usize>,
+    /// Unknown keys already warned about, so that a large file warns once per key.
+    warned: Vec<Vec<u8>>,
+}
+
+/// The `SF` record being read: its position in `Reader::files` and the line it started on.
+#[derive(Clone, Copy)]
+struct Open {
+    file: usize,
+    line: u64,
+}
+
+impl Reader<'_> {
+    fn run(&mut self, bytes: &[u8]) -> Result<()> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let mut open: Option<Open> = None;
+        let mut line_no: u64 = 0;
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let raw = &bytes[start..end];
+            start = end + 1;
+            line_no += 1;
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            // Hot path first: `DA` is the bulk of any tracefile.
+            if let Some(value) = line.strip_prefix(b"DA:") {
+                let file = self.open_file(open, line_no, b"DA")?;
+                let (number, hits) =
+                    parse_da(value).ok_or_else(|| self.expected(line_no, "`DA:<line>,<count>[,<checksum>]`", line))?;
+                self.files[file].1.add_line(number, hits);
+                continue;
+            }
+            if line.is_empty() || line.starts_with(b"#") || line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let Some(colon) = memchr::memchr(b':', line) else {
+                if line == b"end_of_record" {
+                    if open.take().is_none() {
+                        return Err(self.expected(line_no, "`SF:<path>` before `end_of_record`", line));
+                    }
+                    continue;
+                }
+                return Err(self.expected(line_no, "a `KEY:VALUE` record or `end_of_record`", line));
+            };
+            let (key, value) = (&line[..colon], &line[colon + 1..]);
+            match key {
+                b"TN" => {
+                    if let Some(o) = open {
+                        return Err(self.unterminated(o, line_no, "`TN:`"));
+                    }
+                }
+                b"SF" => {
+                    if let Some(o) = open {
+                        return Err(self.unterminated(o, line_no, "a new `SF:`"));
+                    }
+                    if value.is_empty() {
+                        return Err(self.expected(line_no, "`SF:<path>` with a path", line));
+                    }
+                    open = Some(Open {
+                        file: self.file_index(value, line_no)?,
+                        line: line_no,
+                    });
+                }
+                b"BRDA" => {
+                    let file = self.open_file(open, line_no, key)?;
+                    let (number, id, taken) = parse_brda(value)
+                        .ok_or_else(|| self.expected(line_no, "`BRDA:<line>,<block>,<branch>,<taken>`", line))?;
+                    self.files[file].1.add_branch(number, id, taken);
+                }
+                // Functions, MC/DC, summaries and versions are accepted but not modelled: the model has no
+                // functions, and the summaries are recomputed from `DA`/`BRDA`.
+                b"VER" | b"FN" | b"FNDA" | b"FNF" | b"FNH" | b"FNL" | b"FNA" | b"LF" | b"LH" | b"BRF" | b"BRH"
+                | b"MCDC" | b"MCF" | b"MCH" => {
+                    self.open_file(open, line_no, key)?;
+                }
+                _ => {
+                    if !self.warned.iter().any(|k| k == key) {
+                        tracing::warn!(
+                            "{}:{line_no}: unknown LCOV record `{}`, ignored",
+                            self.path.display(),
+                            String::from_utf8_lossy(key)
+                        );
+                        self.warned.push(key.to_vec());
+                    }
+                }
+            }
+        }
+        match open {
+            Some(o) => Err(self.unterminated(o, line_no, "the end of the file")),
+            None => Ok(()),
+        }
+    }
+
+    /// The file of the record being read, or an error when `key` appears outside `SF:` .. `end_of_record`.
+    fn open_file(&self, open: Option<Open>, line_no: u64, key: &[u8]) -> Result<usize> {
+        match open {
+            Some(o) => Ok(o.file),
+            None => Err(Error::parse(
+                self.path,
+                Some(line_no),
+                format!(
+                    "expected `SF:<path>` before `{}:`, found `{}:` outside a file record",
+                    String::from_utf8_lossy(key),
+                    String::from_utf8_lossy(key)
+                ),
+            )),
+        }
+    }
+
+    fn file_index(&mut self, raw: &[u8], line_no: u64) -> Result<usize> {
+        if let Some(&i) = self.index.get(raw) {
+            return Ok(i);
+        }
+        let text =
+            std::str::from_utf8(raw).map_err(|_| self.expected(line_no, "`SF:<path>` with a UTF-8 path", raw))?;
+        let key = normalize(text, &self.options.root);
+        let i = self.files.len();
+        self.files.push((key, FileAccumulator::default()));
+        self.index.insert(raw.to_vec(), i);
+        Ok(i)
+    }
+
+    fn expected(&self, line_no: u64, what: &str, found: &[u8]) -> Error {
+        Error::parse(
+            self.path,
+            Some(line_no),
+            format!("expected {what}, found `{}`", shown(found)),
+        )
+    }
+
+    fn unterminated(&self, open: Open, line_no: u64, found: &str) -> Error {
+        Error::parse(
+            self.path,
+            Some(line_no),
+            format!(
+                "expected `end_of_record` to close the `SF:` record of line {}, found {found}",
+                open.line
+            ),
+        )
+    }
+}
+
+/// At most 80 characters of `found`, lossily decoded, for an error message.
+fn shown(found: &[u8]) -> String {
+    let text = String::from_utf8_lossy(found);
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.into_owned(),
+    }
+}
+
+/// `<line>,<count>[,<checksum>]`. Counts beyond `u64` saturate; some tools print them as integral floats.
+fn parse_da(value: &[u8]) -> Option<(u32, u64)> {
+    let comma = memchr::memchr(b',', value)?;
+    let number = parse_u32(&value[..comma])?;
+    let rest = &value[comma + 1..];
+    let count = match memchr::memchr(b',', rest) {
+        Some(c) => &rest[..c],
+        None => rest,
+    };
+    Some((number, parse_count(count)?))
+}
+
+/// `<line>,<block>,<branch>,<taken>`. The branch may contain commas, so the line is split at the first comma and the
+/// taken count at the last; what lies between is the id, kept verbatim (with any `e`/`f`/`U` flag) so that writing
+/// it back reproduces it.
+fn parse_brda(value: &[u8]) -> Option<(u32, &[u8], BranchHits)> {
+    let first = memchr::memchr(b',', value)?;
+    let last = memchr::memrchr(b',', value)?;
+    let id = value.get(first + 1..last)?;
+    if memchr::memchr(b',', id).is_none() {
+        return None;
+    }
+    let number = parse_u32(&value[..first])?;
+    let taken = match &value[last + 1..] {
+        b"-" => None,
+        t => Some(parse_count(t)?),
+    };
+    Some((number, id, taken))
+}
+
+fn parse_u32(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(d);
+    }
+    u32::try_from(n).ok()
+}
+
+/// A non-negative hit count: digits (saturating at `u64::MAX`) or an integral float such as `1.0`.
+pub(crate) fn parse_count(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return parse_integral_float(digits);
+        }
+        n = n.saturating_mul(10).saturating_add(u64::from(d));
+    }
+    Some(n)
+}
+
+fn parse_integral_float(text: &[u8]) -> Option<u64> {
+    // Only plain decimal notation; `inf`, `nan` and signs are garbage in a hit count.
+    if !text
+        .iter()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
+        return None;
+    }
+    let x: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
+    if x.is_finite() && x >= 0.0 && x.fract() == 0.0 {
+        // `as` saturates for floats beyond `u64::MAX`, which is the overflow rule we want.
+        Some(x as u64)
+    } else {
+        None
+    }
+}
+
+/// Writes `coverage` as an LCOV tracefile: per file `TN:`, `SF`, `DA`, `BRDA`, `BRF`, `BRH`, `LF`, `LH`,
+/// `end_of_record`. Branch ids that are not LCOV's own `block,branch` (from other formats) are written as branch
+/// `<id>` of block 0.
+pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    for (path, file) in &coverage.files {
+        buf.extend_from_slice(b"TN:\nSF:");
+        buf.extend_from_slice(path.as_bytes());
+        buf.push(b'\n');
+        let mut hit_lines = 0u64;
+        for (&line, &hits) in &file.lines {
+            writeln!(buf, "DA:{line},{hits}")?;
+            hit_lines += u64::from(hits > 0);
+        }
+        let (mut found, mut hit) = (0u64, 0u64);
+        for (&line, outcomes) in &file.branches {
+            for (id, &taken) in outcomes {
+                write!(buf, "BRDA:{line},")?;
+                if !id.contains(',') {
+                    buf.extend_from_slice(b"0,");
+                }
+                buf.extend_from_slice(id.as_bytes());
+                match taken {
+                    Some(n) => writeln!(buf, ",{n}")?,
+                    None => buf.extend_from_slice(b",-\n"),
+                }
+                found += 1;
+                hit += u64::from(taken.is_some_and(|n| n > 0));
+            }
+        }
+        if found > 0 {
+            writeln!(buf, "BRF:{found}\nBRH:{hit}")?;
+        }
+        writeln!(buf, "LF:{}\nLH:{hit_lines}\nend_of_record", file.lines.len())?;
+        if buf.len() >= 1 << 16 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PercentRule;
+
+    fn opts() -> ReadOptions {
+        ReadOptions { root: "/repo".into() }
+    }
+
+    fn read_str(text: &str) -> Result<Coverage> {
+        read(Path::new("t.info"), text.as_bytes(), &opts())
+    }
+
+    #[test]
+    fn reads_lines_branches_and_merges_test_sections() {
+        let cov = read_str(
+            "TN:a\nSF:/repo/src/x.c\nVER:1\nFN:3,5,main\nFNDA:1,main\nFNF:1\nFNH:1\nDA:3,2,abc\nDA:4,0\n\
+             BRDA:3,0,0,1\nBRDA:3,e0,jump to 4,-\nBRF:2\nBRH:1\nLF:2\nLH:1\nend_of_record\n\
+             TN:b\nSF:src/x.c\nFNL:0,3,5\nFNA:0,1,main\nDA:4,3\nDA:3,1\nBRDA:3,0,0,2\nend_of_record\n",
+        )
+        .unwrap();
+        let file = &cov.files["src/x.c"];
+        assert_eq!(file.rule, PercentRule::Lines);
+        assert_eq!(
+            file.lines.iter().map(|(&l, &h)| (l, h)).collect::<Vec<_>>(),
+            [(3, 3), (4, 3)]
+        );
+        let branches = &file.branches[&3];
+        assert_eq!(branches["0,0"], Some(3));
+        assert_eq!(branches["e0,jump to 4"], None);
+    }
+
+    #[test]
+    fn counts_saturate_and_integral_floats_are_accepted() {
+        let cov = read_str("SF:a\nDA:1,99999999999999999999999\nDA:2,4.0\nend_of_record\n").unwrap();
+        assert_eq!(cov.files["a"].lines[&1], u64::MAX);
+        assert_eq!(cov.files["a"].lines[&2], 4);
+        assert!(read_str("SF:a\nDA:1,4.5\nend_of_record\n").is_err());
+        assert!(read_str("SF:a\nDA:1,-1\nend_of_record\n").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_are_not_errors() {
+        assert!(read_str("SF:a\nXYZ:1\nDA:1,1\nend_of_record\n").is_ok());
+    }
+
+    #[test]
+    fn errors_name_line_and_expectation() {
+        let e = |t: &str| read_str(t).unwrap_err().to_string();
+        assert_eq!(
+            e("TN:\nDA:1,1\n"),
+            "t.info:2: expected `SF:<path>` before `DA:`, found `DA:` outside a file record"
+        );
+        assert_eq!(
+            e("SF:a\nDA:1\n"),
+            "t.info:2: expected `DA:<line>,<count>[,<checksum>]`, found `DA:1`"
+        );
+        assert_eq!(
+            e("SF:a\nDA:1,1\n"),
+            "t.info:2: expected `end_of_record` to close the `SF:` record of line 1, found the end of the file"
+        );
+        assert_eq!(
+            e("SF:a\nBRDA:1,0,1\nend_of_record\n"),
+            "t.info:2: expected `BRDA:<line>,<block>,<branch>,<taken>`, found `BRDA:1,0,1`"
+        );
+        assert_eq!(
+            e("SF:a\nhello\n"),
+            "t.info:2: expected a `KEY:VALUE` record or `end_of_record`, found `hello`"
+        );
+        assert_eq!(
+            e("SF:a\nSF:b\n"),
+            "t.info:2: expected `end_of_record` to close the `SF:` record of line 1, found a new `SF:`"
+        );
+    }
+
+    #[test]
+    fn write_then_read_is_identity() {
+        let text =
+            "SF:b.c\nDA:1,0\nDA:7,12\nBRDA:7,0,1,-\nBRDA:7,0,jump, to 9,4\nend_of_record\nSF:a.c\nend_of_record\n";
+        let cov = read_str(text).unwrap();
+        let mut out = Vec::new();
+        write(&cov, &mut out).unwrap();
+        let written = String::from_utf8(out).unwrap();
+        assert!(
+            written.starts_with("TN:\nSF:a.c\nLF:0\nLH:0\nend_of_record\nTN:\nSF:b.c\nDA:1,0\n"),
+            "{written}"
+        );
+        assert!(written.contains("BRF:2\nBRH:1\nLF:2\nLH:1\n"), "{written}");
+        assert_eq!(read_str(&written).unwrap(), cov);
+    }
 }

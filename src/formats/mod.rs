@@ -1,6 +1,7 @@
 //! Coverage formats: one module per format, each able to read (and most to write) its format. This module only
 //! detects a file's format by its content and dispatches to the reader.
 
+mod accumulate;
 pub mod cobertura;
 pub mod coveragepy;
 pub mod coveragepy_json;

@@ -2,4 +2,7 @@
 
 pub mod json;
 pub mod markdown;
+mod table;
 pub mod text;
+
+pub use table::{Row, Table};

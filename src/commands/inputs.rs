@@ -1,0 +1,95 @@
+//! Loading and merging the inputs of `report` and `convert`: any mix of formats, every failure collected, coverage.py
+//! data analysed by coverage.py, everything merged into one model.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::InputArgs;
+use crate::error::{Error, Result};
+use crate::formats::{self, Input, ReadOptions};
+use crate::model::Coverage;
+use crate::python::analysis::{self, AnalysisOptions, DataFile};
+use crate::python::config::{self, CoverageConfig};
+
+/// Inputs, read and merged.
+#[derive(Debug)]
+pub struct Loaded {
+    pub coverage: Coverage,
+    /// The coverage.py configuration of the root (defaults when there is none): precision and fail-under apply to
+    /// every report.
+    pub config: CoverageConfig,
+}
+
+/// Below this many inputs a progress bar would only flicker.
+const PROGRESS_MIN_INPUTS: usize = 20;
+
+/// Reads every input, reporting all that fail, and merges them.
+pub fn load(args: &InputArgs) -> Result<Loaded> {
+    let root = match &args.root {
+        Some(root) => root.clone(),
+        None => std::env::current_dir().map_err(|e| Error::read(".", e))?,
+    };
+    let config = config::load(args.rcfile.as_deref(), &root)?;
+    let paths = input_paths(args, &config, &root)?;
+    let options = ReadOptions { root: root.clone() };
+
+    let progress = progress_bar(paths.len());
+    let mut coverage = Coverage::default();
+    let mut data_files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        progress.set_message(path.display().to_string());
+        match formats::read(&path, &options) {
+            Ok(Input::Model(part)) => coverage.merge(&part),
+            Ok(Input::CoveragePy(data)) => data_files.push(DataFile { path, data }),
+            Err(e) => errors.push(e),
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+
+    if !data_files.is_empty() {
+        let options = AnalysisOptions {
+            python: args.python.clone(),
+            rcfile: args.rcfile.clone(),
+            root,
+            ignore_errors: args.ignore_errors,
+        };
+        match analysis::analyze(&data_files, &options) {
+            Ok(part) => coverage.merge(&part),
+            Err(e) => errors.push(e),
+        }
+    }
+    // A partial report would look like a real one, so any failure fails the whole run (after naming every cause).
+    Error::collect(errors)?;
+    Ok(Loaded { coverage, config })
+}
+
+/// The inputs given, or else the coverage.py data file when it exists.
+fn input_paths(args: &InputArgs, config: &CoverageConfig, root: &Path) -> Result<Vec<PathBuf>> {
+    if !args.inputs.is_empty() {
+        return Ok(args.inputs.clone());
+    }
+    let data_file = root.join(&config.data_file);
+    if data_file.is_file() {
+        return Ok(vec![data_file]);
+    }
+    Err(Error::Usage(format!(
+        "no inputs given, and there is no coverage.py data file at {}; pass coverage files as arguments \
+         (.coverage, coverage.xml, coverage.json, lcov.info, a Go cover profile or prowcov JSON)",
+        data_file.display()
+    )))
+}
+
+/// A bar on stderr for long runs; indicatif draws nothing when stderr is not a terminal.
+fn progress_bar(len: usize) -> ProgressBar {
+    if len < PROGRESS_MIN_INPUTS {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
