@@ -60,7 +60,6 @@ fn json_error(path: &Path, e: &serde_json::Error) -> Error {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
     use crate::model::{Block, BlockCount, FileCoverage, PercentRule};

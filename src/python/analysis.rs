@@ -156,7 +156,6 @@ fn hint(message: &str) -> &'static str {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
 

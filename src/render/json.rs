@@ -178,7 +178,6 @@ pub fn write(table: &Table<'_>, options: JsonOptions, out: &mut dyn Write) -> io
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
     use crate::model::Coverage;

@@ -70,7 +70,6 @@ fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
     use crate::model::{Coverage, FileCoverage, PercentRule};

@@ -123,7 +123,6 @@ fn is_invisible_format(c: char) -> bool {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
     use crate::model::{Coverage, FileCoverage, PercentRule};
