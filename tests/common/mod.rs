@@ -30,7 +30,9 @@ pub fn go() -> Command {
         "`go` is not on PATH: run the tests through scripts/test, which installs Debian's golang-go"
     );
     let mut cmd = Command::new("go");
-    cmd.env("GOTOOLCHAIN", "local").env("GOPROXY", "off").env("GOFLAGS", "-mod=mod");
+    cmd.env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod");
     cmd
 }
 
