@@ -4,4 +4,8 @@
 pub mod analysis;
 pub mod combine;
 pub mod config;
+mod expand;
+pub mod globs;
+mod ini;
 pub mod paths;
+mod pypath;
