@@ -181,6 +181,7 @@ pub fn from_model(coverage: &Coverage) -> CoverageData {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
     use crate::model::FileCoverage;

@@ -836,19 +836,3 @@ mod tests {
         );
     }
 }
-
-// PLACEHOLDER (combine branch): the pyconfig branch implements this; replaced on merge.
-impl CoverageConfig {
-    /// The `[paths]` rules as [`crate::python::paths::PathAliases`], honouring `relative_files`.
-    pub fn aliases(&self) -> Result<crate::python::paths::PathAliases> {
-        let mut aliases = crate::python::paths::PathAliases::new(self.relative_files);
-        for (_, values) in &self.paths {
-            if let Some((result, patterns)) = values.split_first() {
-                for pattern in patterns {
-                    aliases.add(pattern, result)?;
-                }
-            }
-        }
-        Ok(aliases)
-    }
-}
