@@ -117,7 +117,11 @@ fn arb_cobertura_file() -> impl Strategy<Value = FileCoverage> {
         .prop_flat_map(|lines| {
             let numbers: Vec<u32> = lines.keys().copied().collect();
             let conditions = prop::collection::vec((1u32..12).prop_flat_map(|n| (Just(n), 0..=n)), numbers.len());
-            (Just(lines), conditions, prop::collection::vec(any::<bool>(), numbers.len()))
+            (
+                Just(lines),
+                conditions,
+                prop::collection::vec(any::<bool>(), numbers.len()),
+            )
         })
         .prop_map(|(lines, conditions, has_branch)| {
             let mut file = FileCoverage::new(PercentRule::Lines);
@@ -180,8 +184,16 @@ fn figures_of(cov: &Coverage) -> Figures {
             let covered = file.lines.values().filter(|&&h| h > 0).count() as u64;
             let missing = file.missing_lines().map(u64::from).collect();
             let branches = file.branches.values().map(|o| o.len() as u64).sum();
-            let taken = file.branches.values().flat_map(|o| o.values()).filter(|h| h.is_some_and(|n| n > 0)).count();
-            (path.clone(), (file.lines.len() as u64, covered, missing, branches, taken as u64))
+            let taken = file
+                .branches
+                .values()
+                .flat_map(|o| o.values())
+                .filter(|h| h.is_some_and(|n| n > 0))
+                .count();
+            (
+                path.clone(),
+                (file.lines.len() as u64, covered, missing, branches, taken as u64),
+            )
         })
         .collect()
 }
@@ -193,7 +205,12 @@ fn figures_of_json(json: &serde_json::Value, branch: bool) -> Figures {
         .map(|(path, file)| {
             let summary = &file["summary"];
             let n = |v: &serde_json::Value| v.as_u64().unwrap_or_else(|| panic!("{path}: not a count: {v}"));
-            let missing = file["missing_lines"].as_array().expect("missing_lines list").iter().map(n).collect();
+            let missing = file["missing_lines"]
+                .as_array()
+                .expect("missing_lines list")
+                .iter()
+                .map(n)
+                .collect();
             let (branches, taken) = if branch {
                 (n(&summary["num_branches"]), n(&summary["covered_branches"]))
             } else {
@@ -301,7 +318,9 @@ fn throughput(name: &str, bytes: &[u8], read: impl Fn(&[u8]) -> Coverage) {
 fn throughput_of_readers_on_200_mb() {
     let opts = options(Path::new("/repo"));
     let lcov_bytes = write_lcov(&big_coverage(4000, 4000));
-    throughput("lcov", &lcov_bytes, |b| lcov::read(Path::new("big.info"), b, &opts).expect("reads"));
+    throughput("lcov", &lcov_bytes, |b| {
+        lcov::read(Path::new("big.info"), b, &opts).expect("reads")
+    });
     drop(lcov_bytes);
     let xml_bytes = write_cobertura(&big_coverage(4000, 1000));
     throughput("cobertura", &xml_bytes, |b| {
