@@ -2,9 +2,11 @@
 //! reading and folded into the model's ordered maps once, at the end.
 //!
 //! Appending and sorting once is several times faster than inserting every record into a `BTreeMap`, and inputs are
-//! usually already in line order, which the sort then detects in one pass.
+//! usually already in line order, which the sort then detects in one pass. Building the model's maps costs about as
+//! much as parsing, so it runs on a second thread while the reader goes on ([`finish_in_background`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::{Sender, channel};
 
 use crate::model::{BranchHits, FileCoverage, PercentRule};
 
@@ -83,6 +85,36 @@ impl FileAccumulator {
         }
         file
     }
+}
+
+/// Runs `produce`, which sends each completed accumulator with its file index, while a second thread folds them into
+/// files; accumulators sent for the same index merge. Returns what `produce` returned and the files by index.
+pub(crate) fn finish_in_background<R>(
+    produce: impl FnOnce(&Sender<(usize, FileAccumulator)>) -> R,
+) -> (R, HashMap<usize, FileCoverage>) {
+    std::thread::scope(|scope| {
+        let (tx, rx) = channel::<(usize, FileAccumulator)>();
+        let worker = scope.spawn(move || {
+            let mut done: HashMap<usize, FileCoverage> = HashMap::new();
+            for (index, acc) in rx {
+                let file = acc.finish();
+                match done.get_mut(&index) {
+                    Some(existing) => existing.merge(&file),
+                    None => {
+                        done.insert(index, file);
+                    }
+                }
+            }
+            done
+        });
+        let result = produce(&tx);
+        // Closing the channel ends the worker's loop.
+        drop(tx);
+        match worker.join() {
+            Ok(done) => (result, done),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// `None` (never evaluated) is the identity; counts add, saturating, as in the model's merge.

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
 
 use quick_xml::Reader;
 use quick_xml::XmlVersion;
@@ -16,9 +17,9 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use crate::error::{Error, Result};
 use crate::formats::ReadOptions;
-use crate::formats::accumulate::FileAccumulator;
+use crate::formats::accumulate::{FileAccumulator, finish_in_background};
 use crate::formats::lcov::parse_count;
-use crate::model::{Coverage, FileCoverage, Summary, path::normalize};
+use crate::model::{Coverage, FileCoverage, PercentRule, Summary, path::normalize};
 
 /// More condition outcomes than this on one line is taken as garbage rather than allocated.
 const MAX_CONDITIONS: u32 = 1 << 16;
@@ -32,7 +33,41 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
             "expected UTF-8 text, found an invalid byte sequence",
         )
     })?;
-    let mut state = State::default();
+    let (parsed, mut done) = finish_in_background(|finished| parse(path, bytes, text, finished));
+    let (files, sources) = parsed?;
+    let mut coverage = Coverage::default();
+    for (i, raw) in files.iter().enumerate() {
+        let key = resolve_filename(raw, &sources, &options.root);
+        let file = done.remove(&i).unwrap_or_else(|| FileCoverage::new(PercentRule::Lines));
+        match coverage.files.get_mut(&key) {
+            Some(existing) => existing.merge(&file),
+            None => {
+                coverage.files.insert(key, file);
+            }
+        }
+    }
+    Ok(coverage)
+}
+
+/// Streams the document, sending each class's records to `finished`; returns the raw file names (indexed as sent)
+/// and the sources.
+fn parse(
+    path: &Path,
+    bytes: &[u8],
+    text: &str,
+    finished: &Sender<(usize, FileAccumulator)>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let mut state = State {
+        saw_root: false,
+        sources: Vec::new(),
+        source: None,
+        methods: 0,
+        class: None,
+        acc: FileAccumulator::default(),
+        files: Vec::new(),
+        index: HashMap::new(),
+        finished,
+    };
     let mut reader = Reader::from_str(text);
     let mut depth: u32 = 0;
     loop {
@@ -89,45 +124,34 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
             "expected a <coverage> root element, found none",
         ));
     }
-    let mut coverage = Coverage::default();
-    for (raw, acc) in state.files {
-        let key = resolve_filename(&raw, &state.sources, &options.root);
-        let file = acc.finish();
-        match coverage.files.get_mut(&key) {
-            Some(existing) => existing.merge(&file),
-            None => {
-                coverage.files.insert(key, file);
-            }
-        }
-    }
-    Ok(coverage)
+    Ok((state.files, state.sources))
 }
 
-#[derive(Default)]
-struct State {
+struct State<'s> {
     saw_root: bool,
     sources: Vec<String>,
     /// The text of the `<source>` being read.
     source: Option<String>,
     /// Depth of `<methods>` elements around the current position; their `<line>`s are skipped.
     methods: u32,
-    /// The class being read, as a position in `files`.
+    /// The class being read, as a position in `files`, and its records.
     class: Option<usize>,
-    /// Raw `class@filename` with its records, in order of first appearance.
-    files: Vec<(String, FileAccumulator)>,
+    acc: FileAccumulator,
+    /// Raw `class@filename` values, in order of first appearance; several classes may share one.
+    files: Vec<String>,
     index: HashMap<String, usize>,
+    /// Where each class's records go for folding, at its end tag.
+    finished: &'s Sender<(usize, FileAccumulator)>,
 }
 
-impl State {
+impl State<'_> {
     fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> std::result::Result<(), String> {
         match e.name().as_ref() {
-            "line" => {
-                if self.methods == 0 {
-                    let Some(class) = self.class else {
-                        return Err("expected <line> inside a <class>, found it outside".into());
-                    };
-                    parse_line(e, &mut self.files[class].1)?;
+            "line" if self.methods == 0 => {
+                if self.class.is_none() {
+                    return Err("expected <line> inside a <class>, found it outside".into());
                 }
+                parse_line(e, &mut self.acc)?;
             }
             "class" => {
                 let filename =
@@ -135,12 +159,17 @@ impl State {
                 let i = match self.index.get(&filename) {
                     Some(&i) => i,
                     None => {
-                        self.files.push((filename.clone(), FileAccumulator::default()));
+                        self.files.push(filename.clone());
                         self.index.insert(filename, self.files.len() - 1);
                         self.files.len() - 1
                     }
                 };
-                self.class = (!empty).then_some(i);
+                if empty {
+                    // A class without lines still names a measured file.
+                    let _ = self.finished.send((i, FileAccumulator::default()));
+                } else {
+                    self.class = Some(i);
+                }
             }
             "methods" if !empty => self.methods += 1,
             "source" if !empty => self.source = Some(String::new()),
@@ -152,7 +181,12 @@ impl State {
 
     fn end(&mut self, name: &str) {
         match name {
-            "class" => self.class = None,
+            "class" => {
+                if let Some(class) = self.class.take() {
+                    // The receiver only goes away if the folding thread panicked, which the join reports.
+                    let _ = self.finished.send((class, std::mem::take(&mut self.acc)));
+                }
+            }
             "methods" => self.methods = self.methods.saturating_sub(1),
             "source" => {
                 if let Some(source) = self.source.take() {
@@ -276,10 +310,10 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
     let total = Summary::sum(&coverage.files.values().map(Summary::of_file).collect::<Vec<_>>());
     let mut buf = Vec::with_capacity(1 << 16);
     buf.extend_from_slice(b"<?xml version=\"1.0\" ?>\n");
-    write!(
+    writeln!(
         buf,
         "<coverage version=\"prowcov {}\" timestamp=\"0\" lines-valid=\"{}\" lines-covered=\"{}\" line-rate=\"{}\" \
-         branches-valid=\"{}\" branches-covered=\"{}\" branch-rate=\"{}\" complexity=\"0\">\n",
+         branches-valid=\"{}\" branches-covered=\"{}\" branch-rate=\"{}\" complexity=\"0\">",
         env!("CARGO_PKG_VERSION"),
         total.total,
         total.covered,
@@ -407,6 +441,7 @@ fn escape_attribute(value: &str, buf: &mut Vec<u8>) {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
 

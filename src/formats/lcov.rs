@@ -8,11 +8,12 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::mpsc::Sender;
 
 use crate::error::{Error, Result};
 use crate::formats::ReadOptions;
-use crate::formats::accumulate::FileAccumulator;
-use crate::model::{BranchHits, Coverage, path::normalize};
+use crate::formats::accumulate::{FileAccumulator, finish_in_background};
+use crate::model::{BranchHits, Coverage, FileCoverage, PercentRule, path::normalize};
 
 /// Reads `bytes`, the content of `path`.
 pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage> {
@@ -22,11 +23,13 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
         files: Vec::new(),
         index: HashMap::new(),
         warned: Vec::new(),
+        acc: FileAccumulator::default(),
     };
-    reader.run(bytes)?;
+    let (result, mut done) = finish_in_background(|tx| reader.run(bytes, tx));
+    result?;
     let mut coverage = Coverage::default();
-    for (key, acc) in reader.files {
-        let file = acc.finish();
+    for (i, key) in reader.files.into_iter().enumerate() {
+        let file = done.remove(&i).unwrap_or_else(|| FileCoverage::new(PercentRule::Lines));
         match coverage.files.get_mut(&key) {
             // Two spellings of one path (`./a.c` and `a.c`) normalise to the same key.
             Some(existing) => existing.merge(&file),
@@ -41,12 +44,14 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
 struct Reader<'a> {
     path: &'a Path,
     options: &'a ReadOptions,
-    /// Files in order of first appearance, with their accumulated records.
-    files: Vec<(String, FileAccumulator)>,
+    /// The model keys of the files, in order of first appearance.
+    files: Vec<String>,
     /// Raw `SF` value -> position in `files`.
     index: HashMap<Vec<u8>, usize>,
     /// Unknown keys already warned about, so that a large file warns once per key.
     warned: Vec<Vec<u8>>,
+    /// The records of the open `SF` record, handed over for folding at its `end_of_record`.
+    acc: FileAccumulator,
 }
 
 /// The `SF` record being read: its position in `Reader::files` and the line it started on.
@@ -57,23 +62,26 @@ struct Open {
 }
 
 impl Reader<'_> {
-    fn run(&mut self, bytes: &[u8]) -> Result<()> {
+    fn run(&mut self, bytes: &[u8], finished: &Sender<(usize, FileAccumulator)>) -> Result<()> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let mut open: Option<Open> = None;
         let mut line_no: u64 = 0;
         let mut start = 0;
-        while start < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        // One SIMD scan over the whole input: calling `memchr` per line costs more than the rest of the DA parsing.
+        for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+            if start >= bytes.len() {
+                break;
+            }
             let raw = &bytes[start..end];
             start = end + 1;
             line_no += 1;
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
             // Hot path first: `DA` is the bulk of any tracefile.
             if let Some(value) = line.strip_prefix(b"DA:") {
-                let file = self.open_file(open, line_no, b"DA")?;
+                self.open_file(open, line_no, b"DA")?;
                 let (number, hits) =
                     parse_da(value).ok_or_else(|| self.expected(line_no, "`DA:<line>,<count>[,<checksum>]`", line))?;
-                self.files[file].1.add_line(number, hits);
+                self.acc.add_line(number, hits);
                 continue;
             }
             if line.is_empty() || line.starts_with(b"#") || line.iter().all(u8::is_ascii_whitespace) {
@@ -81,9 +89,11 @@ impl Reader<'_> {
             }
             let Some(colon) = memchr::memchr(b':', line) else {
                 if line == b"end_of_record" {
-                    if open.take().is_none() {
+                    let Some(o) = open.take() else {
                         return Err(self.expected(line_no, "`SF:<path>` before `end_of_record`", line));
-                    }
+                    };
+                    // The receiver only goes away if the folding thread panicked, which the join reports.
+                    let _ = finished.send((o.file, std::mem::take(&mut self.acc)));
                     continue;
                 }
                 return Err(self.expected(line_no, "a `KEY:VALUE` record or `end_of_record`", line));
@@ -108,10 +118,10 @@ impl Reader<'_> {
                     });
                 }
                 b"BRDA" => {
-                    let file = self.open_file(open, line_no, key)?;
+                    self.open_file(open, line_no, key)?;
                     let (number, id, taken) = parse_brda(value)
                         .ok_or_else(|| self.expected(line_no, "`BRDA:<line>,<block>,<branch>,<taken>`", line))?;
-                    self.files[file].1.add_branch(number, id, taken);
+                    self.acc.add_branch(number, id, taken);
                 }
                 // Functions, MC/DC, summaries and versions are accepted but not modelled: the model has no
                 // functions, and the summaries are recomputed from `DA`/`BRDA`.
@@ -161,7 +171,7 @@ impl Reader<'_> {
             std::str::from_utf8(raw).map_err(|_| self.expected(line_no, "`SF:<path>` with a UTF-8 path", raw))?;
         let key = normalize(text, &self.options.root);
         let i = self.files.len();
-        self.files.push((key, FileAccumulator::default()));
+        self.files.push(key);
         self.index.insert(raw.to_vec(), i);
         Ok(i)
     }
@@ -197,14 +207,28 @@ fn shown(found: &[u8]) -> String {
 
 /// `<line>,<count>[,<checksum>]`. Counts beyond `u64` saturate; some tools print them as integral floats.
 fn parse_da(value: &[u8]) -> Option<(u32, u64)> {
-    let comma = memchr::memchr(b',', value)?;
-    let number = parse_u32(&value[..comma])?;
-    let rest = &value[comma + 1..];
+    let (number, used) = leading_u32(value)?;
+    let rest = value[used..].strip_prefix(b",")?;
     let count = match memchr::memchr(b',', rest) {
         Some(c) => &rest[..c],
         None => rest,
     };
     Some((number, parse_count(count)?))
+}
+
+/// The decimal number at the start of `text` and how many bytes it took; `None` without digits or beyond `u32`.
+fn leading_u32(text: &[u8]) -> Option<(u32, usize)> {
+    let mut n: u32 = 0;
+    let mut used = 0;
+    for &b in text {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        n = n.checked_mul(10)?.checked_add(u32::from(d))?;
+        used += 1;
+    }
+    (used > 0).then_some((n, used))
 }
 
 /// `<line>,<block>,<branch>,<taken>`. The branch may contain commas, so the line is split at the first comma and the
@@ -214,9 +238,7 @@ fn parse_brda(value: &[u8]) -> Option<(u32, &[u8], BranchHits)> {
     let first = memchr::memchr(b',', value)?;
     let last = memchr::memrchr(b',', value)?;
     let id = value.get(first + 1..last)?;
-    if memchr::memchr(b',', id).is_none() {
-        return None;
-    }
+    memchr::memchr(b',', id)?;
     let number = parse_u32(&value[..first])?;
     let taken = match &value[last + 1..] {
         b"-" => None,
@@ -226,18 +248,7 @@ fn parse_brda(value: &[u8]) -> Option<(u32, &[u8], BranchHits)> {
 }
 
 fn parse_u32(digits: &[u8]) -> Option<u32> {
-    if digits.is_empty() || digits.len() > 10 {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        n = n * 10 + u64::from(d);
-    }
-    u32::try_from(n).ok()
+    leading_u32(digits).and_then(|(n, used)| (used == digits.len()).then_some(n))
 }
 
 /// A non-negative hit count: digits (saturating at `u64::MAX`) or an integral float such as `1.0`.
@@ -316,9 +327,9 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
-    use crate::model::PercentRule;
 
     fn opts() -> ReadOptions {
         ReadOptions { root: "/repo".into() }
