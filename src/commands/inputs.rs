@@ -19,6 +19,9 @@ pub struct Loaded {
     /// The coverage.py configuration of the root (defaults when there is none): precision and fail-under apply to
     /// every report.
     pub config: CoverageConfig,
+    /// The repository root, absolute (canonical when it exists, so that it matches the real paths coverage.py
+    /// records).
+    pub root: PathBuf,
 }
 
 /// Below this many inputs a progress bar would only flicker.
@@ -26,10 +29,7 @@ const PROGRESS_MIN_INPUTS: usize = 20;
 
 /// Reads every input, reporting all that fail, and merges them.
 pub fn load(args: &InputArgs) -> Result<Loaded> {
-    let root = match &args.root {
-        Some(root) => root.clone(),
-        None => std::env::current_dir().map_err(|e| Error::read(".", e))?,
-    };
+    let root = resolve_root(args.root.as_deref())?;
     let config = config::load(args.rcfile.as_deref(), &root)?;
     let paths = input_paths(args, &config, &root)?;
     let options = ReadOptions { root: root.clone() };
@@ -53,7 +53,7 @@ pub fn load(args: &InputArgs) -> Result<Loaded> {
         let options = AnalysisOptions {
             python: args.python.clone(),
             rcfile: args.rcfile.clone(),
-            root,
+            root: root.clone(),
             ignore_errors: args.ignore_errors,
         };
         match analysis::analyze(&data_files, &options) {
@@ -63,7 +63,19 @@ pub fn load(args: &InputArgs) -> Result<Loaded> {
     }
     // A partial report would look like a real one, so any failure fails the whole run (after naming every cause).
     Error::collect(errors)?;
-    Ok(Loaded { coverage, config })
+    Ok(Loaded { coverage, config, root })
+}
+
+/// The root as an absolute path: `--root` or the current directory, canonicalised when possible.
+fn resolve_root(root: Option<&Path>) -> Result<PathBuf> {
+    let root = match root {
+        Some(root) => std::path::absolute(root).map_err(|e| Error::read(root, e))?,
+        None => std::env::current_dir().map_err(|e| Error::read(".", e))?,
+    };
+    if !root.is_dir() {
+        return Err(Error::Usage(format!("--root {}: not a directory", root.display())));
+    }
+    Ok(root.canonicalize().unwrap_or(root))
 }
 
 /// The inputs given, or else the coverage.py data file when it exists.

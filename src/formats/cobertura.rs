@@ -441,7 +441,6 @@ fn escape_attribute(value: &str, buf: &mut Vec<u8>) {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
 

@@ -148,7 +148,8 @@ fn native_separators(path: &str) -> String {
 
 /// The executed lines of a model (hits > 0), as coverage.py line data in the default context `""` (for
 /// `prowcov convert --to coveragepy`). Files without executed lines are kept, with no data, so that they report 0%.
-pub fn from_model(coverage: &Coverage) -> CoverageData {
+/// With `root`, repo-relative paths become absolute under it, as coverage.py records them without `relative_files`.
+pub fn from_model(coverage: &Coverage, root: Option<&std::path::Path>) -> CoverageData {
     let files = coverage
         .files
         .iter()
@@ -164,8 +165,12 @@ pub fn from_model(coverage: &Coverage) -> CoverageData {
             } else {
                 BTreeMap::from([(String::new(), bits)])
             };
+            let path = match root {
+                Some(root) if !path.starts_with('/') => root.join(path).to_string_lossy().into_owned(),
+                _ => path.clone(),
+            };
             (
-                path.clone(),
+                path,
                 FileData {
                     lines,
                     ..FileData::default()
@@ -181,7 +186,6 @@ pub fn from_model(coverage: &Coverage) -> CoverageData {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
     use crate::model::FileCoverage;
@@ -270,7 +274,7 @@ mod tests {
         let mut file = FileCoverage::default();
         file.lines.extend([(1, 3), (2, 0), (4, 1)]);
         coverage.files.insert("src/a.py".into(), file);
-        let data = from_model(&coverage);
+        let data = from_model(&coverage, None);
         assert_eq!(data.has_arcs, Some(false));
         assert_eq!(data.files["src/a.py"].executed_lines(), BTreeSet::from([1, 4]));
     }

@@ -327,7 +327,6 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected error")]
 mod tests {
     use super::*;
 

@@ -29,7 +29,7 @@ pub fn normalize(raw: &str, root: &Path) -> String {
     let root = normalize(&root.to_string_lossy(), Path::new(""));
     let root = root.trim_start_matches('/');
     if root.is_empty() {
-        return joined;
+        return format!("/{joined}");
     }
     match joined.strip_prefix(root) {
         Some("") => String::new(),
@@ -50,6 +50,13 @@ mod tests {
             normalize("/work/projX/a.py", Path::new("/work/proj")),
             "/work/projX/a.py"
         );
+    }
+
+    #[test]
+    fn absolute_path_stays_absolute_when_root_is_empty_or_relative() {
+        // Regression: a root that normalises to "" (such as ".") stripped the leading `/` of absolute paths.
+        assert_eq!(normalize("/abs/a.py", Path::new(".")), "/abs/a.py");
+        assert_eq!(normalize("/abs/a.py", Path::new("")), "/abs/a.py");
     }
 
     #[test]

@@ -115,7 +115,6 @@ fn has_arcs(data: &CoverageData) -> Option<bool> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 mod tests {
     use proptest::prelude::*;
 
