@@ -8,10 +8,23 @@ use crate::error::{Error, Result};
 
 /// Writes `path` atomically: `write` fills a temporary file in the same directory, which replaces `path` only once
 /// everything was written and flushed. On any error the temporary file is removed and `path` is untouched.
+///
+/// An existing target that is not a regular file (`/dev/null`, a FIFO, a terminal) is written in place: renaming over
+/// it would replace the device node itself.
 pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::write(path, e))?;
+        let mut out = BufWriter::new(file);
+        return write(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::write(path, e));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -50,6 +63,38 @@ mod tests {
         assert!(err.is_err());
         assert!(!target.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temp file removed");
+    }
+
+    #[test]
+    fn special_files_are_written_in_place_not_replaced() {
+        // Regression: `report -o /dev/null` renamed a temp file onto `/dev/null`, replacing the device node (as root).
+        // A FIFO stands in for the device, so that a regression cannot damage the machine's /dev/null.
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let reader_path = fifo.clone();
+        let reader = std::thread::spawn(move || {
+            let mut got = String::new();
+            std::fs::File::open(reader_path)
+                .unwrap()
+                .read_to_string(&mut got)
+                .unwrap();
+            got
+        });
+        write_atomic(&fifo, |w| w.write_all(b"through the pipe")).unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert!(
+            std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+            "the FIFO was replaced"
+        );
     }
 
     #[test]
