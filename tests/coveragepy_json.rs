@@ -19,19 +19,16 @@ fn fixtures() -> PathBuf {
 }
 
 fn read_model(path: &Path, root: &Path) -> Coverage {
-    match formats::read(path, &ReadOptions { root: root.into() }) {
-        Ok(Input::Model(cov)) => cov,
-        Ok(other) => panic!("{} read as {other:?}, expected a model", path.display()),
-        Err(e) => panic!("{} failed to read: {e}", path.display()),
-    }
+    common::read_model(path, root)
 }
 
 fn read_error(name: &str) -> String {
-    let path = fixtures().join("malformed").join(name);
-    let err = formats::read(&path, &ReadOptions { root: fixtures() })
-        .expect_err("malformed fixture must not read")
-        .to_string();
-    err.replace(&manifest_dir().display().to_string(), "[MANIFEST]")
+    common::read_error(
+        &fixtures().join("malformed").join(name),
+        &fixtures(),
+        manifest_dir(),
+        "[MANIFEST]",
+    )
 }
 
 /// A small package with branches that are taken both ways, one way (a partial branch whose line ran), and never

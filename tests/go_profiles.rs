@@ -19,20 +19,17 @@ fn fixtures() -> PathBuf {
 }
 
 fn read_model(path: &Path, root: &Path) -> Coverage {
-    match formats::read(path, &ReadOptions { root: root.into() }) {
-        Ok(Input::Model(cov)) => cov,
-        Ok(other) => panic!("{} read as {other:?}, expected a model", path.display()),
-        Err(e) => panic!("{} failed to read: {e}", path.display()),
-    }
+    common::read_model(path, root)
 }
 
 /// The error message for a malformed fixture, with the checkout location redacted.
 fn read_error(name: &str) -> String {
-    let path = fixtures().join("malformed").join(name);
-    let err = formats::read(&path, &ReadOptions { root: fixtures() })
-        .expect_err("malformed fixture must not read")
-        .to_string();
-    err.replace(&manifest_dir().display().to_string(), "[MANIFEST]")
+    common::read_error(
+        &fixtures().join("malformed").join(name),
+        &fixtures(),
+        manifest_dir(),
+        "[MANIFEST]",
+    )
 }
 
 /// `go` with its build cache under ours, so that test runs share it and leave `$HOME/.cache/go-build` alone.

@@ -20,23 +20,13 @@ fn options(root: &Path) -> ReadOptions {
     }
 }
 
-/// Reads `path` through format detection, expecting model data.
 fn read_model(path: &Path, root: &Path) -> Coverage {
-    match formats::read(path, &options(root)) {
-        Ok(Input::Model(cov)) => cov,
-        Ok(other) => panic!("{}: expected model data, got {other:?}", path.display()),
-        Err(e) => panic!("{}: {e}", path.display()),
-    }
+    common::read_model(path, root)
 }
 
 /// The error for a malformed fixture, with the fixtures folder redacted.
 fn error_for(rel: &str) -> String {
-    let path = fixtures().join(rel);
-    let err = match formats::read(&path, &options(Path::new("/repo"))) {
-        Ok(input) => panic!("{rel}: expected an error, read {input:?}"),
-        Err(e) => e.to_string(),
-    };
-    err.replace(&fixtures().display().to_string(), "[FIXTURES]")
+    common::read_error(&fixtures().join(rel), Path::new("/repo"), &fixtures(), "[FIXTURES]")
 }
 
 #[test]

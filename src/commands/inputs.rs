@@ -41,7 +41,7 @@ pub fn load(args: &InputArgs) -> Result<Loaded> {
     for path in paths {
         progress.set_message(path.display().to_string());
         match formats::read(&path, &options) {
-            Ok(Input::Model(part)) => coverage.merge(&part),
+            Ok(Input::Model(part)) => coverage.absorb(part),
             Ok(Input::CoveragePy(data)) => data_files.push(DataFile { path, data }),
             Err(e) => errors.push(e),
         }
@@ -57,7 +57,7 @@ pub fn load(args: &InputArgs) -> Result<Loaded> {
             ignore_errors: args.ignore_errors,
         };
         match analysis::analyze(&data_files, &options) {
-            Ok(part) => coverage.merge(&part),
+            Ok(part) => coverage.absorb(part),
             Err(e) => errors.push(e),
         }
     }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{Sender, channel};
 
-use crate::model::{BranchHits, FileCoverage, PercentRule};
+use crate::model::{BranchHits, Coverage, FileCoverage, PercentRule, add_branch_hits};
 
 /// The records of one file, in input order.
 #[derive(Debug, Default)]
@@ -87,6 +87,22 @@ impl FileAccumulator {
     }
 }
 
+/// Puts the folded files (by index) under their model keys, in input order. Two spellings of one path (`./a.c` and
+/// `a.c`) normalise to the same key and merge; a file with no records is kept, empty.
+pub(crate) fn assemble(keys: impl IntoIterator<Item = String>, mut done: HashMap<usize, FileCoverage>) -> Coverage {
+    let mut coverage = Coverage::default();
+    for (i, key) in keys.into_iter().enumerate() {
+        let file = done.remove(&i).unwrap_or_else(|| FileCoverage::new(PercentRule::Lines));
+        match coverage.files.get_mut(&key) {
+            Some(existing) => existing.merge(&file),
+            None => {
+                coverage.files.insert(key, file);
+            }
+        }
+    }
+    coverage
+}
+
 /// Runs `produce`, which sends each completed accumulator with its file index, while a second thread folds them into
 /// files; accumulators sent for the same index merge. Returns what `produce` returned and the files by index.
 pub(crate) fn finish_in_background<R>(
@@ -115,15 +131,6 @@ pub(crate) fn finish_in_background<R>(
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
-}
-
-/// `None` (never evaluated) is the identity; counts add, saturating, as in the model's merge.
-fn add_branch_hits(a: BranchHits, b: BranchHits) -> BranchHits {
-    match (a, b) {
-        (None, None) => None,
-        (Some(x), None) | (None, Some(x)) => Some(x),
-        (Some(x), Some(y)) => Some(x.saturating_add(y)),
-    }
 }
 
 #[cfg(test)]

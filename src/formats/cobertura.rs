@@ -17,7 +17,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use crate::error::{Error, Result};
 use crate::formats::ReadOptions;
-use crate::formats::accumulate::{FileAccumulator, finish_in_background};
+use crate::formats::accumulate::{FileAccumulator, assemble, finish_in_background};
 use crate::formats::lcov::parse_count;
 use crate::model::{Coverage, FileCoverage, PercentRule, Summary, path::normalize};
 
@@ -33,20 +33,10 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
             "expected UTF-8 text, found an invalid byte sequence",
         )
     })?;
-    let (parsed, mut done) = finish_in_background(|finished| parse(path, bytes, text, finished));
+    let (parsed, done) = finish_in_background(|finished| parse(path, bytes, text, finished));
     let (files, sources) = parsed?;
-    let mut coverage = Coverage::default();
-    for (i, raw) in files.iter().enumerate() {
-        let key = resolve_filename(raw, &sources, &options.root);
-        let file = done.remove(&i).unwrap_or_else(|| FileCoverage::new(PercentRule::Lines));
-        match coverage.files.get_mut(&key) {
-            Some(existing) => existing.merge(&file),
-            None => {
-                coverage.files.insert(key, file);
-            }
-        }
-    }
-    Ok(coverage)
+    let keys = files.iter().map(|raw| resolve_filename(raw, &sources, &options.root));
+    Ok(assemble(keys, done))
 }
 
 /// Streams the document, sending each class's records to `finished`; returns the raw file names (indexed as sent)

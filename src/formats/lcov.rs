@@ -12,7 +12,7 @@ use std::sync::mpsc::Sender;
 
 use crate::error::{Error, Result};
 use crate::formats::ReadOptions;
-use crate::formats::accumulate::{FileAccumulator, finish_in_background};
+use crate::formats::accumulate::{FileAccumulator, assemble, finish_in_background};
 use crate::model::{BranchHits, Coverage, FileCoverage, PercentRule, path::normalize};
 
 /// Reads `bytes`, the content of `path`.
@@ -25,20 +25,9 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
         warned: Vec::new(),
         acc: FileAccumulator::default(),
     };
-    let (result, mut done) = finish_in_background(|tx| reader.run(bytes, tx));
+    let (result, done) = finish_in_background(|tx| reader.run(bytes, tx));
     result?;
-    let mut coverage = Coverage::default();
-    for (i, key) in reader.files.into_iter().enumerate() {
-        let file = done.remove(&i).unwrap_or_else(|| FileCoverage::new(PercentRule::Lines));
-        match coverage.files.get_mut(&key) {
-            // Two spellings of one path (`./a.c` and `a.c`) normalise to the same key.
-            Some(existing) => existing.merge(&file),
-            None => {
-                coverage.files.insert(key, file);
-            }
-        }
-    }
-    Ok(coverage)
+    Ok(assemble(reader.files, done))
 }
 
 struct Reader<'a> {

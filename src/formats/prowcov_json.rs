@@ -62,7 +62,8 @@ fn json_error(path: &Path, e: &serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Block, BlockCount, FileCoverage, PercentRule};
+    use crate::model::FileCoverage;
+    use crate::model::testing::arb_coverage;
     use crate::render::Table;
     use crate::render::json::{JsonOptions, write};
     use proptest::prelude::*;
@@ -73,46 +74,9 @@ mod tests {
         out
     }
 
-    fn arb_file() -> impl Strategy<Value = FileCoverage> {
-        (
-            prop::collection::btree_map(1u32..50, prop_oneof![Just(0u64), Just(u64::MAX), 0u64..9], 0..8),
-            prop::collection::btree_map(
-                1u32..50,
-                prop::collection::btree_map(
-                    "[0-9]{1,2}->-?[0-9]|[0-9],[0-9]|cond[0-9]",
-                    prop::option::of(0u64..4),
-                    0..3,
-                ),
-                0..3,
-            ),
-            prop::collection::btree_map(
-                (1u32..9, 1u32..80, 1u32..9, 1u32..80).prop_map(|(a, b, c, d)| Block {
-                    start_line: a,
-                    start_col: b,
-                    end_line: c,
-                    end_col: d,
-                }),
-                (0u32..5, 0u64..5).prop_map(|(statements, count)| BlockCount { statements, count }),
-                0..3,
-            ),
-            prop_oneof![
-                Just(PercentRule::Lines),
-                Just(PercentRule::LinesAndBranches),
-                Just(PercentRule::Statements)
-            ],
-        )
-            .prop_map(|(lines, branches, blocks, rule)| FileCoverage {
-                lines,
-                branches,
-                blocks,
-                rule,
-            })
-    }
-
     proptest! {
         #[test]
-        fn detail_round_trips_exactly(files in prop::collection::btree_map("[a-z|_ ]{1,6}(/[a-z0-9]{1,3})?\\.(py|go)", arb_file(), 0..4)) {
-            let coverage = Coverage { files };
+        fn detail_round_trips_exactly(coverage in arb_coverage("[a-z|_ ]{1,6}(/[a-z0-9]{1,3})?\\.(py|go)", "[0-9]{1,2}->-?[0-9]|[0-9],[0-9]|cond[0-9]")) {
             let json = to_json(&coverage, true);
             let back = read(Path::new("cov.json"), &json).unwrap();
             prop_assert_eq!(&back, &coverage);

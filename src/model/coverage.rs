@@ -101,7 +101,8 @@ impl FileCoverage {
     }
 }
 
-fn add_branch_hits(a: BranchHits, b: BranchHits) -> BranchHits {
+/// Adds two branch outcomes: `None` (never evaluated) is the identity, counts add (saturating).
+pub fn add_branch_hits(a: BranchHits, b: BranchHits) -> BranchHits {
     match (a, b) {
         (None, None) => None,
         (Some(x), None) | (None, Some(x)) => Some(x),
@@ -122,6 +123,23 @@ impl Coverage {
         }
     }
 
+    /// Adds every file of `other` into `self`, moving the files `self` does not have yet instead of copying them
+    /// (large inputs would otherwise be built twice).
+    pub fn absorb(&mut self, other: Coverage) {
+        if self.files.is_empty() {
+            self.files = other.files;
+            return;
+        }
+        for (path, file) in other.files {
+            match self.files.get_mut(&path) {
+                Some(mine) => mine.merge(&file),
+                None => {
+                    self.files.insert(path, file);
+                }
+            }
+        }
+    }
+
     /// Merges many coverages into one.
     pub fn merged<'a>(parts: impl IntoIterator<Item = &'a Coverage>) -> Coverage {
         let mut out = Coverage::default();
@@ -137,43 +155,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn arb_file() -> impl Strategy<Value = FileCoverage> {
-        (
-            prop::collection::btree_map(1u32..40, 0u64..5, 0..10),
-            prop::collection::btree_map(
-                1u32..40,
-                prop::collection::btree_map("[ab]", prop::option::of(0u64..3), 0..3),
-                0..4,
-            ),
-            prop::collection::btree_map(
-                (1u32..5, 1u32..5, 5u32..9, 1u32..5).prop_map(|(a, b, c, d)| Block {
-                    start_line: a,
-                    start_col: b,
-                    end_line: c,
-                    end_col: d,
-                }),
-                (1u32..3, 0u64..3).prop_map(|(s, c)| BlockCount {
-                    statements: s,
-                    count: c,
-                }),
-                0..3,
-            ),
-            prop_oneof![
-                Just(PercentRule::Lines),
-                Just(PercentRule::LinesAndBranches),
-                Just(PercentRule::Statements)
-            ],
-        )
-            .prop_map(|(lines, branches, blocks, rule)| FileCoverage {
-                lines,
-                branches,
-                blocks,
-                rule,
-            })
-    }
-
     fn arb_coverage() -> impl Strategy<Value = Coverage> {
-        prop::collection::btree_map("[a-c]/[xy]\\.py", arb_file(), 0..4).prop_map(|files| Coverage { files })
+        crate::model::testing::arb_coverage("[a-c]/[xy]\\.py", "[ab]")
     }
 
     proptest! {
@@ -187,6 +170,13 @@ mod tests {
             let left = Coverage::merged([&Coverage::merged([&a, &b]), &c]);
             let right = Coverage::merged([&a, &Coverage::merged([&b, &c])]);
             prop_assert_eq!(left, right);
+        }
+
+        #[test]
+        fn absorb_equals_merge(a in arb_coverage(), b in arb_coverage()) {
+            let mut absorbed = a.clone();
+            absorbed.absorb(b.clone());
+            prop_assert_eq!(absorbed, Coverage::merged([&a, &b]));
         }
 
         #[test]

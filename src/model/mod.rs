@@ -7,7 +7,9 @@ mod coverage;
 pub mod path;
 mod ranges;
 mod summary;
+#[cfg(test)]
+pub(crate) mod testing;
 
-pub use coverage::{Block, BlockCount, BranchHits, Coverage, FileCoverage, PercentRule};
+pub use coverage::{Block, BlockCount, BranchHits, Coverage, FileCoverage, PercentRule, add_branch_hits};
 pub use ranges::{format_missing, line_ranges};
 pub use summary::{Summary, display_percent};
