@@ -13,6 +13,7 @@ use prowcov::error::exit;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -27,6 +28,19 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// `mi_option_purge_delay` in mimalloc.h (v2 and v3); the sys crate names no constant for it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Tells mimalloc never to hand freed memory back to the OS. prowcov is a short-lived process: returning memory only
+/// to fault it back in (zeroed) moments later cost a third of the CPU time of reading a 200 MB tracefile.
+fn keep_freed_memory() {
+    // SAFETY: sets one integer option of the allocator; mimalloc allows it at any time, from any thread.
+    #[expect(unsafe_code, reason = "the one FFI call that configures the allocator")]
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
     }
 }
 

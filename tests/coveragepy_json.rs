@@ -6,7 +6,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use prowcov::formats::{self, Input, ReadOptions};
 use prowcov::model::{Coverage, Summary};
 use serde_json::Value;
 

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use prowcov::formats::{self, Input, ReadOptions};
 use prowcov::model::{Coverage, Summary};
 
 fn manifest_dir() -> &'static Path {

@@ -1,5 +1,6 @@
 //! Cobertura XML and LCOV through the public API: malformed inputs (one fixture per defect, messages snapshotted),
-//! read -> write -> read identity, agreement with coverage.py's own reports, and a throughput measurement.
+//! read -> write -> read identity (also through the readers' parallel paths), and agreement with coverage.py's own
+//! reports.
 
 mod common;
 
@@ -7,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use prowcov::formats::{self, Input, ReadOptions, cobertura, lcov};
-use prowcov::model::{Coverage, FileCoverage, PercentRule};
+use prowcov::formats::{ReadOptions, cobertura, lcov};
+use prowcov::model::{Coverage, FileCoverage, Outcomes, PercentRule};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -90,7 +91,8 @@ fn arb_lcov_file() -> impl Strategy<Value = FileCoverage> {
         arb_lines(),
         prop::collection::btree_map(
             1u32..300,
-            prop::collection::btree_map(id, prop::option::of(0u64..4), 1..4),
+            prop::collection::btree_map(id, prop::option::of(0u64..4), 1..4)
+                .prop_map(|m| m.into_iter().collect::<Outcomes>()),
             0..5,
         ),
     )
@@ -270,18 +272,17 @@ fn cobertura_and_lcov_agree_with_coverage_json_for_branches() {
     agrees_with_coverage_py(true);
 }
 
-/// A synthetic coverage of about `target` bytes once written: many files, most lines measured, some branches.
-fn big_coverage(files: usize, lines_per_file: u32) -> Coverage {
+/// A synthetic coverage: many files, every line measured, a branch pair every tenth line with ids in the format's own
+/// form (`ids`: taken, not taken).
+fn big_coverage(files: usize, lines_per_file: u32, ids: [&str; 2]) -> Coverage {
     let mut cov = Coverage::default();
     for f in 0..files {
         let mut file = FileCoverage::new(PercentRule::Lines);
         for line in 1..=lines_per_file {
             file.lines.insert(line, u64::from((line * 7 + f as u32) % 5));
             if line % 10 == 0 {
-                file.branches.insert(
-                    line,
-                    BTreeMap::from([("0,0".to_string(), Some(1)), ("0,1".to_string(), Some(0))]),
-                );
+                file.branches
+                    .insert(line, Outcomes::from_iter([(ids[0], Some(1)), (ids[1], Some(0))]));
             }
         }
         cov.files.insert(format!("src/module{}/file{f}.c", f % 50), file);
@@ -289,31 +290,26 @@ fn big_coverage(files: usize, lines_per_file: u32) -> Coverage {
     cov
 }
 
-fn throughput(name: &str, bytes: &[u8], read: impl Fn(&[u8]) -> Coverage) {
-    let mut best = f64::MAX;
-    for _ in 0..3 {
-        let start = std::time::Instant::now();
-        let cov = read(bytes);
-        best = best.min(start.elapsed().as_secs_f64());
-        assert!(!cov.files.is_empty());
-    }
-    let mb = bytes.len() as f64 / 1e6;
-    eprintln!("{name}: {mb:.0} MB in {best:.3} s = {:.0} MB/s", mb / best);
-}
-
-/// Measures the readers on ~200 MB inputs. Run in release:
-/// `cargo test --release --test text_formats -- --ignored throughput --nocapture`.
+/// Inputs above the readers' parallel threshold (4 MB) are split into chunks parsed on separate threads; written by
+/// our own writers and read back, they must come back exactly. (Throughput is measured by `scripts/bench`.)
 #[test]
-#[ignore = "benchmark: generates ~200 MB inputs; run in release with --nocapture"]
-fn throughput_of_readers_on_200_mb() {
-    let opts = options(Path::new("/repo"));
-    let lcov_bytes = write_lcov(&big_coverage(4000, 4000));
-    throughput("lcov", &lcov_bytes, |b| {
-        lcov::read(Path::new("big.info"), b, &opts).expect("reads")
-    });
-    drop(lcov_bytes);
-    let xml_bytes = write_cobertura(&big_coverage(4000, 1000));
-    throughput("cobertura", &xml_bytes, |b| {
-        cobertura::read(Path::new("big.xml"), b, &opts).expect("reads")
-    });
+fn large_inputs_read_in_parallel_round_trip() {
+    let cov = big_coverage(3000, 300, ["0,0", "0,1"]);
+    let lcov_bytes = write_lcov(&cov);
+    assert!(
+        lcov_bytes.len() > 4 << 20,
+        "large enough to be split: {} bytes",
+        lcov_bytes.len()
+    );
+    let back = lcov::read(Path::new("big.info"), &lcov_bytes, &options(Path::new("/repo"))).expect("reads");
+    assert_eq!(back, cov);
+    let cov = big_coverage(3000, 300, ["cond0", "cond1"]);
+    let xml_bytes = write_cobertura(&cov);
+    assert!(
+        xml_bytes.len() > 4 << 20,
+        "large enough to be split: {} bytes",
+        xml_bytes.len()
+    );
+    let back = cobertura::read(Path::new("big.xml"), &xml_bytes, &options(Path::new("/repo"))).expect("reads");
+    assert_eq!(back, cov);
 }

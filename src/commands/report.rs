@@ -41,11 +41,9 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     }
 
     let table = Table::new(&loaded.coverage);
-    let mut rendered = Vec::new();
-    render(&table, &settings, &mut rendered).map_err(|e| Error::write("<report>", e))?;
     match &settings.output {
-        Some(path) => crate::fsutil::write_atomic(path, |w| w.write_all(&rendered))?,
-        None => to_stdout(&rendered)?,
+        Some(path) => crate::fsutil::write_atomic(path, |w| render(&table, &settings, w))?,
+        None => to_stdout(|w| render(&table, &settings, w))?,
     }
 
     let total = table.total.percent();
@@ -70,10 +68,10 @@ fn render(table: &Table<'_>, settings: &Settings, out: &mut dyn Write) -> io::Re
     }
 }
 
-/// Writes the report to stdout; a reader that goes away early (`| head`) is not an error.
-fn to_stdout(bytes: &[u8]) -> Result<()> {
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+/// Streams the report to stdout; a reader that goes away early (`| head`) is not an error.
+fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::write("<stdout>", e)),
         _ => Ok(()),
     }

@@ -9,23 +9,38 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
 
 use quick_xml::Reader;
 use quick_xml::XmlVersion;
+use quick_xml::errors::IllFormedError;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use crate::error::{Error, Result};
 use crate::formats::ReadOptions;
-use crate::formats::accumulate::{FileAccumulator, assemble, finish_in_background};
+use crate::formats::accumulate::FileAccumulator;
 use crate::formats::lcov::parse_count;
 use crate::model::{Coverage, FileCoverage, PercentRule, Summary, path::normalize};
 
 /// More condition outcomes than this on one line is taken as garbage rather than allocated.
 const MAX_CONDITIONS: u32 = 1 << 16;
 
+/// Inputs smaller than this are read on one thread: splitting would cost more than it saves.
+const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
 /// Reads `bytes`, the content of `path`.
+///
+/// A large document is split at `<class` tags into one chunk per core and the chunks are parsed in parallel; their
+/// element structure is stitched together and checked (see [`stitch`]). Any error in that optimistic pass, or a
+/// structure that does not stitch, falls back to one serial pass over the whole document, which gives the
+/// authoritative result or error (with its line number).
 pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if bytes.len() >= PARALLEL_MIN_BYTES
+        && threads > 1
+        && let Some(chunks) = read_chunks(bytes, threads)
+    {
+        return Ok(assemble(chunks, options));
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Error::parse(
             path,
@@ -33,20 +48,126 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
             "expected UTF-8 text, found an invalid byte sequence",
         )
     })?;
-    let (parsed, done) = finish_in_background(|finished| parse(path, bytes, text, finished));
-    let (files, sources) = parsed?;
-    let keys = files.iter().map(|raw| resolve_filename(raw, &sources, &options.root));
-    Ok(assemble(keys, done))
+    let chunk =
+        parse(text, Mode::Whole).map_err(|(at, message)| Error::parse(path, Some(line_of(bytes, at)), message))?;
+    Ok(assemble(vec![chunk], options))
 }
 
-/// Streams the document, sending each class's records to `finished`; returns the raw file names (indexed as sent)
-/// and the sources.
-fn parse(
-    path: &Path,
-    bytes: &[u8],
-    text: &str,
-    finished: &Sender<(usize, FileAccumulator)>,
-) -> Result<(Vec<String>, Vec<String>)> {
+/// Parses `bytes` in about `n` chunks in parallel; `None` when anything fails or does not stitch.
+fn read_chunks(bytes: &[u8], n: usize) -> Option<Vec<Chunk>> {
+    let pieces = split_classes(bytes, n);
+    if pieces.len() < 2 {
+        return None;
+    }
+    let chunks: Vec<Option<Chunk>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, piece)| {
+                scope.spawn(move || {
+                    // Pieces start at `<`, an ASCII byte, so each one is valid UTF-8 on its own if the whole is.
+                    let text = std::str::from_utf8(piece).ok()?;
+                    parse(text, if i == 0 { Mode::First } else { Mode::Continuation }).ok()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let chunks: Vec<Chunk> = chunks.into_iter().collect::<Option<_>>()?;
+    stitch(&chunks).then_some(chunks)
+}
+
+/// Splits `bytes` into about `n` pieces, each after the first starting at a `<class` tag inside `<packages>`. A split
+/// that lands inside a comment or CDATA section makes a piece fail to parse, and the caller falls back.
+fn split_classes(bytes: &[u8], n: usize) -> Vec<&[u8]> {
+    let Some(packages) = memchr::memmem::find(bytes, b"<packages") else {
+        return vec![bytes];
+    };
+    let finder = memchr::memmem::Finder::new(b"<class");
+    let mut pieces = Vec::with_capacity(n);
+    let mut start = 0;
+    for k in 1..n {
+        let mut at = (bytes.len() * k / n).max(packages).max(start + 1);
+        let split = loop {
+            let Some(found) = finder.find(&bytes[at..]) else {
+                break None;
+            };
+            let tag = at + found;
+            // `<classes` is not a `<class` tag.
+            if bytes.get(tag + 6).is_some_and(u8::is_ascii_whitespace) {
+                break Some(tag);
+            }
+            at = tag + 6;
+        };
+        let Some(split) = split else { break };
+        pieces.push(&bytes[start..split]);
+        start = split;
+    }
+    pieces.push(&bytes[start..]);
+    pieces
+}
+
+/// Whether the chunks' element structure joins into one well-formed tree: each chunk's unmatched end tags close,
+/// innermost first, exactly what the chunks before it left open, and nothing is left open at the end.
+fn stitch(chunks: &[Chunk]) -> bool {
+    let mut open: Vec<String> = Vec::new();
+    for chunk in chunks {
+        for name in &chunk.unmatched_ends {
+            if open.pop().as_deref() != Some(name.as_str()) {
+                return false;
+            }
+        }
+        open.extend(chunk.open.iter().cloned());
+    }
+    open.is_empty() && chunks.iter().any(|c| c.saw_root)
+}
+
+/// Joins each `class@filename` with its source and merges the chunks' files in input order.
+fn assemble(chunks: Vec<Chunk>, options: &ReadOptions) -> Coverage {
+    let sources: Vec<String> = chunks.iter().flat_map(|c| c.sources.iter().cloned()).collect();
+    let mut coverage = Coverage::default();
+    for chunk in chunks {
+        for (raw, file) in chunk.files {
+            let key = resolve_filename(&raw, &sources, &options.root);
+            match coverage.files.get_mut(&key) {
+                Some(existing) => existing.merge(&file),
+                None => {
+                    coverage.files.insert(key, file);
+                }
+            }
+        }
+    }
+    coverage
+}
+
+/// How a piece of the document is parsed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The whole document: quick-xml checks end tags, and every element must be closed.
+    Whole,
+    /// The first piece of a split document: elements may be left open at its end.
+    First,
+    /// A later piece: it may also close elements that earlier pieces opened.
+    Continuation,
+}
+
+/// What one piece of the document holds.
+struct Chunk {
+    saw_root: bool,
+    sources: Vec<String>,
+    /// Raw `class@filename` values in order of first appearance, with their folded records.
+    files: Vec<(String, FileCoverage)>,
+    /// Elements still open at the end of the piece, outermost first.
+    open: Vec<String>,
+    /// End tags whose start tag is in an earlier piece, in document order.
+    unmatched_ends: Vec<String>,
+}
+
+/// Streams `text`; an error is the byte offset (within `text`) and the message.
+fn parse(text: &str, mode: Mode) -> std::result::Result<Chunk, (usize, String)> {
     let mut state = State {
         saw_root: false,
         sources: Vec::new(),
@@ -56,33 +177,46 @@ fn parse(
         acc: FileAccumulator::default(),
         files: Vec::new(),
         index: HashMap::new(),
-        finished,
     };
     let mut reader = Reader::from_str(text);
-    let mut depth: u32 = 0;
+    // Pieces of a split document close elements they did not open; their structure is checked when stitching.
+    reader.config_mut().check_end_names = mode == Mode::Whole;
+    let mut open: Vec<String> = Vec::new();
+    let mut unmatched_ends: Vec<String> = Vec::new();
     loop {
         let at = reader.buffer_position() as usize;
         let event = match reader.read_event() {
             Ok(event) => event,
+            // quick-xml rejects an end tag it saw no start for even without `check_end_names`; in a later piece it
+            // closes an element of an earlier one. The error is not fatal: reading goes on after it.
+            Err(quick_xml::Error::IllFormed(IllFormedError::UnmatchedEndTag(name))) if mode == Mode::Continuation => {
+                state.end(&name);
+                unmatched_ends.push(name);
+                continue;
+            }
             Err(e) => {
                 let at = reader.error_position() as usize;
-                return Err(Error::parse(
-                    path,
-                    Some(line_of(bytes, at)),
-                    format!("expected well-formed XML, found an error: {e}"),
-                ));
+                return Err((at, format!("expected well-formed XML, found an error: {e}")));
             }
         };
-        let fail = |message: String| Error::parse(path, Some(line_of(bytes, at)), message);
+        let fail = |message: String| (at, message);
         match event {
             Event::Start(e) => {
-                depth += 1;
                 state.start(&e, false).map_err(fail)?;
+                open.push(e.name().as_ref().to_string());
             }
             Event::Empty(e) => state.start(&e, true).map_err(fail)?,
             Event::End(e) => {
-                depth = depth.saturating_sub(1);
-                state.end(e.name().as_ref());
+                let name = e.name();
+                match open.pop() {
+                    Some(opened) if opened == name.as_ref() => {}
+                    Some(opened) => {
+                        return Err(fail(format!("expected `</{opened}>`, found `</{}>`", name.as_ref())));
+                    }
+                    None if mode == Mode::Continuation => unmatched_ends.push(name.as_ref().to_string()),
+                    None => return Err(fail(format!("expected no closing tag, found `</{}>`", name.as_ref()))),
+                }
+                state.end(name.as_ref());
             }
             Event::Text(t) => {
                 if let Some(source) = &mut state.source {
@@ -98,26 +232,32 @@ fn parse(
             _ => {}
         }
     }
-    // quick-xml checks that end tags match, but not that every element was closed: a truncated file must not pass
-    // as a complete one.
-    if depth > 0 {
-        return Err(Error::parse(
-            path,
-            Some(line_of(bytes, bytes.len().saturating_sub(1))),
-            format!("expected {depth} more closing tag(s), up to `</coverage>`, found the end of the file"),
-        ));
+    if mode == Mode::Whole {
+        // quick-xml checks that end tags match, but not that every element was closed: a truncated file must not
+        // pass as a complete one.
+        if !open.is_empty() {
+            return Err((
+                text.len().saturating_sub(1),
+                format!(
+                    "expected {} more closing tag(s), up to `</coverage>`, found the end of the file",
+                    open.len()
+                ),
+            ));
+        }
+        if !state.saw_root {
+            return Err((0, "expected a <coverage> root element, found none".to_string()));
+        }
     }
-    if !state.saw_root {
-        return Err(Error::parse(
-            path,
-            None,
-            "expected a <coverage> root element, found none",
-        ));
-    }
-    Ok((state.files, state.sources))
+    Ok(Chunk {
+        saw_root: state.saw_root,
+        sources: state.sources,
+        files: state.files,
+        open,
+        unmatched_ends,
+    })
 }
 
-struct State<'s> {
+struct State {
     saw_root: bool,
     sources: Vec<String>,
     /// The text of the `<source>` being read.
@@ -126,15 +266,15 @@ struct State<'s> {
     methods: u32,
     /// The class being read, as a position in `files`, and its records.
     class: Option<usize>,
+    /// The records of the open class; folded at its end tag, then reused (keeping its capacity).
     acc: FileAccumulator,
-    /// Raw `class@filename` values, in order of first appearance; several classes may share one.
-    files: Vec<String>,
+    /// Raw `class@filename` values, in order of first appearance (several classes may share one), with the records
+    /// folded so far.
+    files: Vec<(String, FileCoverage)>,
     index: HashMap<String, usize>,
-    /// Where each class's records go for folding, at its end tag.
-    finished: &'s Sender<(usize, FileAccumulator)>,
 }
 
-impl State<'_> {
+impl State {
     fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> std::result::Result<(), String> {
         match e.name().as_ref() {
             "line" if self.methods == 0 => {
@@ -149,15 +289,14 @@ impl State<'_> {
                 let i = match self.index.get(&filename) {
                     Some(&i) => i,
                     None => {
-                        self.files.push(filename.clone());
+                        // A class without lines still names a measured file.
+                        self.files
+                            .push((filename.clone(), FileCoverage::new(PercentRule::Lines)));
                         self.index.insert(filename, self.files.len() - 1);
                         self.files.len() - 1
                     }
                 };
-                if empty {
-                    // A class without lines still names a measured file.
-                    let _ = self.finished.send((i, FileAccumulator::default()));
-                } else {
+                if !empty {
                     self.class = Some(i);
                 }
             }
@@ -173,8 +312,10 @@ impl State<'_> {
         match name {
             "class" => {
                 if let Some(class) = self.class.take() {
-                    // The receiver only goes away if the folding thread panicked, which the join reports.
-                    let _ = self.finished.send((class, std::mem::take(&mut self.acc)));
+                    let folded = self.acc.fold();
+                    if let Some((_, file)) = self.files.get_mut(class) {
+                        file.merge(&folded);
+                    }
                 }
             }
             "methods" => self.methods = self.methods.saturating_sub(1),
@@ -433,6 +574,7 @@ fn escape_attribute(value: &str, buf: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Outcomes;
 
     fn read_str(text: &str) -> Result<Coverage> {
         read(
@@ -440,6 +582,60 @@ mod tests {
             text.as_bytes(),
             &ReadOptions { root: "/repo".into() },
         )
+    }
+
+    /// A document of `n` classes in two packages, with `extra` inserted before the fifth class.
+    fn many_classes(n: usize, extra: &str) -> String {
+        let mut doc = String::from(
+            "<?xml version=\"1.0\" ?>\n<coverage><sources><source>/repo/src</source></sources>\n<packages>\n",
+        );
+        for p in 0..2 {
+            doc += &format!("<package name=\"p{p}\"><classes>\n");
+            for c in 0..n / 2 {
+                if p == 0 && c == 4 {
+                    doc += extra;
+                }
+                doc += &format!(
+                    "<class name=\"c\" filename=\"f{}.py\"><methods/><lines>\n<line number=\"1\" hits=\"{c}\"/>\n\
+                     <line number=\"2\" hits=\"0\" branch=\"true\" condition-coverage=\"50% (1/2)\"/>\n</lines></class>\n",
+                    c % 3
+                );
+            }
+            doc += "</classes></package>\n";
+        }
+        doc + "</packages>\n</coverage>\n"
+    }
+
+    #[test]
+    fn chunked_reading_equals_whole_reading() {
+        let doc = many_classes(40, "");
+        let whole = read_str(&doc).unwrap();
+        for n in [2, 3, 7] {
+            let chunks = read_chunks(doc.as_bytes(), n).expect("splits and stitches");
+            assert_eq!(
+                assemble(chunks, &ReadOptions { root: "/repo".into() }),
+                whole,
+                "{n} chunks"
+            );
+        }
+    }
+
+    #[test]
+    fn a_split_that_cannot_stitch_falls_back() {
+        // A `<class` tag inside a comment is no tag: a split there fails, and `read` parses serially instead.
+        let commented = many_classes(40, &"<!-- <class here> -->\n".repeat(30));
+        assert!(read_chunks(commented.as_bytes(), 2).is_none() || read_str(&commented).is_ok());
+        assert_eq!(read_str(&commented).unwrap(), read_str(&many_classes(40, "")).unwrap());
+        // A truncated document leaves elements open: it never stitches, and the serial pass reports it.
+        let doc = many_classes(40, "");
+        let truncated = &doc[..doc.find("</packages>").unwrap()];
+        assert!(read_chunks(truncated.as_bytes(), 2).is_none());
+        assert!(
+            read_str(truncated)
+                .unwrap_err()
+                .to_string()
+                .contains("more closing tag")
+        );
     }
 
     const SAMPLE: &str = r#"<?xml version="1.0" ?>
@@ -471,7 +667,7 @@ mod tests {
         assert_eq!(file.lines, BTreeMap::from([(1, 3), (2, 0)]));
         assert_eq!(
             file.branches[&2],
-            BTreeMap::from([("cond0".to_string(), Some(1)), ("cond1".to_string(), Some(0))])
+            Outcomes::from_iter([("cond0", Some(1)), ("cond1", Some(0))])
         );
     }
 

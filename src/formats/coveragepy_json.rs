@@ -119,6 +119,7 @@ fn json_error(path: &Path, e: &serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Outcomes;
 
     fn read_str(text: &str) -> Result<Coverage> {
         read(
@@ -142,11 +143,8 @@ mod tests {
         assert_eq!(
             a.branches,
             BTreeMap::from([
-                (
-                    2,
-                    BTreeMap::from([("2->3".to_string(), Some(0)), ("2->4".to_string(), Some(1))])
-                ),
-                (4, BTreeMap::from([("4->-1".to_string(), Some(1))])),
+                (2, Outcomes::from_iter([("2->3", Some(0)), ("2->4", Some(1))])),
+                (4, Outcomes::from_iter([("4->-1", Some(1))])),
             ])
         );
     }

@@ -8,38 +8,103 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::mpsc::Sender;
 
 use crate::error::{Error, Result};
 use crate::formats::ReadOptions;
-use crate::formats::accumulate::{FileAccumulator, assemble, finish_in_background};
+use crate::formats::accumulate::FileAccumulator;
 use crate::model::{BranchHits, Coverage, FileCoverage, PercentRule, path::normalize};
 
+/// Inputs smaller than this are read on one thread: splitting would cost more than it saves.
+const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
 /// Reads `bytes`, the content of `path`.
+///
+/// A large tracefile is split at `end_of_record` boundaries into one chunk per core. Records are independent, so each
+/// chunk is parsed and folded on its own thread, reusing one accumulator, and the chunks' files merge in input
+/// order (the merge is commutative, so the order only keeps error reporting deterministic).
 pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage> {
-    let mut reader = Reader {
-        path,
-        options,
-        files: Vec::new(),
-        index: HashMap::new(),
-        warned: Vec::new(),
-        acc: FileAccumulator::default(),
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunks = if bytes.len() < PARALLEL_MIN_BYTES { 1 } else { threads };
+    read_in(path, bytes, options, chunks)
+}
+
+/// [`read`] in about `chunks` chunks.
+fn read_in(path: &Path, bytes: &[u8], options: &ReadOptions, chunks: usize) -> Result<Coverage> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let chunks = split_records(bytes, chunks);
+    let parts: Vec<Result<Vec<(String, FileCoverage)>>> = if chunks.len() == 1 {
+        vec![Reader::new(path, options, 0).run(bytes)]
+    } else {
+        std::thread::scope(|scope| {
+            let mut start = 0;
+            let handles: Vec<_> = chunks
+                .iter()
+                .map(|chunk| {
+                    let before = &bytes[..start];
+                    start += chunk.len();
+                    scope.spawn(move || {
+                        // Error messages carry absolute line numbers, so each chunk knows where it starts.
+                        let line_base = before.iter().filter(|&&b| b == b'\n').count() as u64;
+                        Reader::new(path, options, line_base).run(chunk)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        })
     };
-    let (result, done) = finish_in_background(|tx| reader.run(bytes, tx));
-    result?;
-    Ok(assemble(reader.files, done))
+    let mut coverage = Coverage::default();
+    for part in parts {
+        for (key, file) in part? {
+            match coverage.files.get_mut(&key) {
+                // The same file in several chunks, or two spellings of one path (`./a.c`, `a.c`).
+                Some(existing) => existing.merge(&file),
+                None => {
+                    coverage.files.insert(key, file);
+                }
+            }
+        }
+    }
+    Ok(coverage)
+}
+
+/// Splits `bytes` into about `n` chunks, each ending right after an `end_of_record` line, so that no record spans two
+/// chunks. Where no boundary is found the input stays whole.
+fn split_records(bytes: &[u8], n: usize) -> Vec<&[u8]> {
+    let finder = memchr::memmem::Finder::new(b"\nend_of_record");
+    let mut chunks = Vec::with_capacity(n);
+    let mut start = 0;
+    for k in 1..n {
+        let target = (bytes.len() * k / n).max(start);
+        let Some(found) = finder.find(&bytes[target..]) else {
+            break;
+        };
+        let after_marker = target + found + b"\nend_of_record".len();
+        let Some(eol) = memchr::memchr(b'\n', &bytes[after_marker..]) else {
+            break;
+        };
+        let end = after_marker + eol + 1;
+        chunks.push(&bytes[start..end]);
+        start = end;
+    }
+    chunks.push(&bytes[start..]);
+    chunks
 }
 
 struct Reader<'a> {
     path: &'a Path,
     options: &'a ReadOptions,
-    /// The model keys of the files, in order of first appearance.
-    files: Vec<String>,
+    /// Lines before this chunk, added to every line number reported.
+    line_base: u64,
+    /// The files of this chunk in order of first appearance: model key and folded data.
+    files: Vec<(String, FileCoverage)>,
     /// Raw `SF` value -> position in `files`.
     index: HashMap<Vec<u8>, usize>,
     /// Unknown keys already warned about, so that a large file warns once per key.
     warned: Vec<Vec<u8>>,
-    /// The records of the open `SF` record, handed over for folding at its `end_of_record`.
+    /// The records of the open `SF` record; folded at its `end_of_record`, then reused (keeping its capacity).
     acc: FileAccumulator,
 }
 
@@ -50,11 +115,22 @@ struct Open {
     line: u64,
 }
 
-impl Reader<'_> {
-    fn run(&mut self, bytes: &[u8], finished: &Sender<(usize, FileAccumulator)>) -> Result<()> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+impl<'a> Reader<'a> {
+    fn new(path: &'a Path, options: &'a ReadOptions, line_base: u64) -> Self {
+        Reader {
+            path,
+            options,
+            line_base,
+            files: Vec::new(),
+            index: HashMap::new(),
+            warned: Vec::new(),
+            acc: FileAccumulator::default(),
+        }
+    }
+
+    fn run(mut self, bytes: &[u8]) -> Result<Vec<(String, FileCoverage)>> {
         let mut open: Option<Open> = None;
-        let mut line_no: u64 = 0;
+        let mut line_no: u64 = self.line_base;
         let mut start = 0;
         // One SIMD scan over the whole input: calling `memchr` per line costs more than the rest of the DA parsing.
         for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
@@ -81,8 +157,12 @@ impl Reader<'_> {
                     let Some(o) = open.take() else {
                         return Err(self.expected(line_no, "`SF:<path>` before `end_of_record`", line));
                     };
-                    // The receiver only goes away if the folding thread panicked, which the join reports.
-                    let _ = finished.send((o.file, std::mem::take(&mut self.acc)));
+                    let folded = self.acc.fold();
+                    match self.files.get_mut(o.file) {
+                        Some((_, file)) if file.lines.is_empty() && file.branches.is_empty() => *file = folded,
+                        Some((_, file)) => file.merge(&folded),
+                        None => {}
+                    }
                     continue;
                 }
                 return Err(self.expected(line_no, "a `KEY:VALUE` record or `end_of_record`", line));
@@ -132,7 +212,7 @@ impl Reader<'_> {
         }
         match open {
             Some(o) => Err(self.unterminated(o, line_no, "the end of the file")),
-            None => Ok(()),
+            None => Ok(self.files),
         }
     }
 
@@ -160,7 +240,7 @@ impl Reader<'_> {
             std::str::from_utf8(raw).map_err(|_| self.expected(line_no, "`SF:<path>` with a UTF-8 path", raw))?;
         let key = normalize(text, &self.options.root);
         let i = self.files.len();
-        self.files.push(key);
+        self.files.push((key, FileCoverage::new(PercentRule::Lines)));
         self.index.insert(raw.to_vec(), i);
         Ok(i)
     }
@@ -289,7 +369,7 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
         }
         let (mut found, mut hit) = (0u64, 0u64);
         for (&line, outcomes) in &file.branches {
-            for (id, &taken) in outcomes {
+            for (id, taken) in outcomes {
                 write!(buf, "BRDA:{line},")?;
                 if !id.contains(',') {
                     buf.extend_from_slice(b"0,");
@@ -318,6 +398,7 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::PercentRule;
 
     fn opts() -> ReadOptions {
         ReadOptions { root: "/repo".into() }
@@ -353,6 +434,34 @@ mod tests {
         assert_eq!(cov.files["a"].lines[&2], 4);
         assert!(read_str("SF:a\nDA:1,4.5\nend_of_record\n").is_err());
         assert!(read_str("SF:a\nDA:1,-1\nend_of_record\n").is_err());
+    }
+
+    #[test]
+    fn chunked_reading_equals_whole_reading() {
+        let mut text = String::new();
+        for i in 0..9 {
+            text += &format!(
+                "TN:t{i}\nSF:src/f{}.c\nDA:1,{i}\nDA:2,0\nBRDA:2,0,0,-\nBRDA:2,0,1,{i}\nend_of_record\n",
+                i % 4
+            );
+        }
+        let whole = read_in(Path::new("x.info"), text.as_bytes(), &opts(), 1).unwrap();
+        for chunks in [2, 3, 5] {
+            assert_eq!(
+                read_in(Path::new("x.info"), text.as_bytes(), &opts(), chunks).unwrap(),
+                whole
+            );
+        }
+    }
+
+    #[test]
+    fn chunked_errors_carry_absolute_line_numbers() {
+        let mut text = "SF:a.c\nDA:1,1\nend_of_record\n".repeat(5);
+        text += "SF:b.c\nDA:x\nend_of_record\n";
+        let err = read_in(Path::new("x.info"), text.as_bytes(), &opts(), 3)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("x.info:17: "), "{err}");
     }
 
     #[test]

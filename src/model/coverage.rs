@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Outcomes;
+
 /// How a file's headline percentage is computed, following the ecosystem the data came from.
 ///
 /// The variants are ordered; merging two files with different rules keeps the greater one, which keeps the merge
@@ -46,7 +48,7 @@ pub struct FileCoverage {
     pub lines: BTreeMap<u32, u64>,
     /// Branch outcomes per source line, keyed by an id that is stable within the data's format
     /// (`"0,1"` for LCOV block/branch, `"12->15"` for a coverage.py arc, `"cond0"` for Cobertura conditions).
-    pub branches: BTreeMap<u32, BTreeMap<String, BranchHits>>,
+    pub branches: BTreeMap<u32, Outcomes>,
     /// Go statement blocks. When present they, not `lines`, define the statement totals.
     pub blocks: BTreeMap<Block, BlockCount>,
     pub rule: PercentRule,
@@ -74,11 +76,7 @@ impl FileCoverage {
             *slot = slot.saturating_add(hits);
         }
         for (&line, outcomes) in &other.branches {
-            let mine = self.branches.entry(line).or_default();
-            for (id, &hits) in outcomes {
-                let slot = mine.entry(id.clone()).or_insert(None);
-                *slot = add_branch_hits(*slot, hits);
-            }
+            self.branches.entry(line).or_default().merge(outcomes);
         }
         for (block, count) in &other.blocks {
             let slot = self.blocks.entry(*block).or_default();

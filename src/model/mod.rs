@@ -4,6 +4,7 @@
 //! output, is deterministic.
 
 mod coverage;
+mod outcomes;
 pub mod path;
 mod ranges;
 mod summary;
@@ -11,5 +12,6 @@ mod summary;
 pub(crate) mod testing;
 
 pub use coverage::{Block, BlockCount, BranchHits, Coverage, FileCoverage, PercentRule, add_branch_hits};
-pub use ranges::{format_missing, line_ranges};
+pub use outcomes::{BranchId, Outcomes};
+pub use ranges::{format_missing, missing_runs};
 pub use summary::{Summary, display_percent};

@@ -1,38 +1,35 @@
 //! Missing lines as ranges, the way `coverage report -m` prints them.
 
-/// Groups `missing` into runs that are consecutive within `statements` (lines that are not statements, such as
-/// blank lines, do not break a run). Both slices must be sorted.
-pub fn line_ranges(statements: &[u32], missing: &[u32]) -> Vec<(u32, u32)> {
-    let mut pairs = Vec::new();
-    let mut start: Option<u32> = None;
-    let mut end = 0;
-    let mut next_missing = 0;
-    for &stmt in statements {
-        if next_missing >= missing.len() {
-            break;
-        }
-        if stmt == missing[next_missing] {
-            next_missing += 1;
-            start.get_or_insert(stmt);
-            end = stmt;
-        } else if let Some(s) = start.take() {
-            pairs.push((s, end));
+use std::collections::BTreeMap;
+
+/// Runs of missing lines (hits 0) that are consecutive among the measured lines: lines that are not measured, such
+/// as blank lines and comments, do not break a run (coverage.py's `_line_ranges`).
+pub fn missing_runs(lines: &BTreeMap<u32, u64>) -> Vec<(u32, u32)> {
+    let mut runs = Vec::new();
+    let mut open: Option<(u32, u32)> = None;
+    for (&line, &hits) in lines {
+        match (hits == 0, open) {
+            (true, Some((start, _))) => open = Some((start, line)),
+            (true, None) => open = Some((line, line)),
+            (false, Some(run)) => {
+                runs.push(run);
+                open = None;
+            }
+            (false, None) => {}
         }
     }
-    if let Some(s) = start {
-        pairs.push((s, end));
-    }
-    pairs
+    runs.extend(open);
+    runs
 }
 
-/// Formats missing lines and missing branch arcs (`from`, `to`; a negative `to` is an exit) as coverage.py does:
-/// `"2-5, 8->exit, 12"`. Arcs from or to a missing line are implied by it and not shown.
-pub fn format_missing(statements: &[u32], missing: &[u32], missing_arcs: &[(i64, i64)]) -> String {
-    let mut items: Vec<(i64, String)> = line_ranges(statements, missing)
+/// Formats a file's missing lines and missing branch arcs (`from`, `to`; a negative `to` is an exit) as coverage.py
+/// does: `"2-5, 8->exit, 12"`. Arcs from or to a missing line are implied by it and not shown.
+pub fn format_missing(lines: &BTreeMap<u32, u64>, missing_arcs: &[(i64, i64)]) -> String {
+    let mut items: Vec<(i64, String)> = missing_runs(lines)
         .into_iter()
         .map(|(a, b)| (i64::from(a), if a == b { a.to_string() } else { format!("{a}-{b}") }))
         .collect();
-    let is_missing = |n: i64| u32::try_from(n).is_ok_and(|n| missing.binary_search(&n).is_ok());
+    let is_missing = |n: i64| u32::try_from(n).is_ok_and(|n| lines.get(&n) == Some(&0));
     let mut arcs = missing_arcs.to_vec();
     arcs.sort_unstable();
     for (from, to) in arcs {
@@ -49,15 +46,25 @@ pub fn format_missing(statements: &[u32], missing: &[u32], missing_arcs: &[(i64,
 mod tests {
     use super::*;
 
+    fn lines(measured: &[u32], missing: &[u32]) -> BTreeMap<u32, u64> {
+        measured
+            .iter()
+            .map(|&l| (l, u64::from(!missing.contains(&l))))
+            .collect()
+    }
+
     #[test]
     fn runs_span_non_statement_lines() {
-        assert_eq!(line_ranges(&[1, 2, 3, 5, 6, 8], &[2, 3, 5, 8]), vec![(2, 5), (8, 8)]);
+        assert_eq!(
+            missing_runs(&lines(&[1, 2, 3, 5, 6, 8], &[2, 3, 5, 8])),
+            vec![(2, 5), (8, 8)]
+        );
     }
 
     #[test]
     fn arcs_from_missing_lines_are_implied() {
         assert_eq!(
-            format_missing(&[1, 2, 3, 4], &[3], &[(2, 3), (2, -1), (4, 1)]),
+            format_missing(&lines(&[1, 2, 3, 4], &[3]), &[(2, 3), (2, -1), (4, 1)]),
             "2->exit, 3, 4->1"
         );
     }

@@ -33,11 +33,14 @@ impl Summary {
         let mut branches_covered = 0u64;
         let mut branches_total = 0u64;
         let mut partial_branches = 0u64;
+        // Both maps are sorted by line: walking them together replaces a tree lookup per branch line.
+        let mut lines = file.lines.iter().peekable();
         for (line, outcomes) in &file.branches {
             let taken = outcomes.values().filter(|h| matches!(h, Some(n) if *n > 0)).count() as u64;
             branches_covered += taken;
             branches_total += outcomes.len() as u64;
-            let line_ran = file.lines.get(line).is_some_and(|&hits| hits > 0);
+            while lines.next_if(|(l, _)| *l < line).is_some() {}
+            let line_ran = lines.peek().is_some_and(|(l, hits)| *l == line && **hits > 0);
             if line_ran && taken < outcomes.len() as u64 {
                 partial_branches += 1;
             }

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use super::{Block, BlockCount, Coverage, FileCoverage, PercentRule};
+use super::{Block, BlockCount, Coverage, FileCoverage, Outcomes, PercentRule};
 
 /// A file with lines (hit counts up to `u64::MAX`, so saturation is exercised), branches whose ids match
 /// `branch_ids` (a regex), Go blocks, and any rule.
@@ -11,7 +11,8 @@ pub(crate) fn arb_file(branch_ids: &'static str) -> impl Strategy<Value = FileCo
         prop::collection::btree_map(1u32..50, prop_oneof![Just(0u64), Just(u64::MAX), 0u64..9], 0..8),
         prop::collection::btree_map(
             1u32..50,
-            prop::collection::btree_map(branch_ids, prop::option::of(0u64..4), 0..3),
+            prop::collection::btree_map(branch_ids, prop::option::of(0u64..4), 0..3)
+                .prop_map(|m| m.into_iter().collect::<Outcomes>()),
             0..3,
         ),
         prop::collection::btree_map(

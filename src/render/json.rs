@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::Table;
-use crate::model::{Block, BlockCount, BranchHits, FileCoverage, PercentRule, Summary};
+use crate::model::{Block, BlockCount, FileCoverage, Outcomes, PercentRule, Summary};
 
 /// The schema version written in `"schema"`. Bump it only for changes that can break a reader; adding fields does
 /// not.
@@ -65,7 +65,7 @@ pub struct FileEntry {
     pub lines: Option<BTreeMap<u32, u64>>,
     /// Line number to branch id to hits (`null`: never evaluated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub branches: Option<BTreeMap<u32, BTreeMap<String, BranchHits>>>,
+    pub branches: Option<BTreeMap<u32, Outcomes>>,
     /// Go statement blocks, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocks: Option<Vec<BlockEntry>>,
@@ -122,7 +122,7 @@ impl FileEntry {
     }
 }
 
-/// Builds the document for `table`.
+/// Builds the document for `table` in memory (for tests and callers that want the values; the writer streams).
 pub fn document(table: &Table<'_>, options: JsonOptions) -> Document {
     // Branch figures are null rather than 0 without branch data, so that "no branches measured" cannot be read as
     // "no branch covered".
@@ -153,28 +153,162 @@ pub fn document(table: &Table<'_>, options: JsonOptions) -> Document {
             entry
         })
         .collect();
-    let t: &Summary = &table.total;
     Document {
         schema: SCHEMA,
         tool: "prowcov".to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        totals: Totals {
-            covered: t.covered,
-            total: t.total,
-            percent: t.percent(),
-            missing_lines: t.missing(),
-            branches_covered: branch(t.branches_covered),
-            branches_total: branch(t.branches_total),
-            partial_branches: branch(t.partial_branches),
-        },
+        totals: totals(table),
         files,
     }
 }
 
-/// Writes `table` as JSON (pretty-printed, newline-terminated).
+fn totals(table: &Table<'_>) -> Totals {
+    let branch = |value: u64| table.branches.then_some(value);
+    let t: &Summary = &table.total;
+    Totals {
+        covered: t.covered,
+        total: t.total,
+        percent: t.percent(),
+        missing_lines: t.missing(),
+        branches_covered: branch(t.branches_covered),
+        branches_total: branch(t.branches_total),
+        partial_branches: branch(t.partial_branches),
+    }
+}
+
+/// Writes `table` as JSON: indented, with arrays and maps of numbers kept on one line, newline-terminated.
+///
+/// The writer streams straight from the model instead of serialising a [`Document`]: a large report holds millions
+/// of lines, and building the document first would copy every one of them (and, with detail, every map).
 pub fn write(table: &Table<'_>, options: JsonOptions, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(table, options))?;
-    out.write_all(b"\n")
+    let mut w = JsonWriter { out };
+    w.raw("{\n  \"schema\": ")?;
+    w.value(&SCHEMA)?;
+    w.raw(",\n  \"tool\": \"prowcov\",\n  \"version\": ")?;
+    w.value(env!("CARGO_PKG_VERSION"))?;
+    w.raw(",\n  \"totals\": ")?;
+    let totals = serde_json::to_string_pretty(&totals(table)).map_err(io::Error::other)?;
+    w.raw(&totals.replace('\n', "\n  "))?;
+    w.raw(",\n  \"files\": [")?;
+    let branch = |value: u64| table.branches.then_some(value);
+    for (i, row) in table.rows.iter().enumerate() {
+        let s = &row.summary;
+        w.raw(if i == 0 { "\n    {" } else { ",\n    {" })?;
+        w.field("path", row.path, true)?;
+        w.field("covered", &s.covered, false)?;
+        w.field("total", &s.total, false)?;
+        w.field("percent", &s.percent(), false)?;
+        w.key("missing_lines", false)?;
+        w.numbers(row.file.missing_lines())?;
+        w.field("missing", &row.missing, false)?;
+        w.field("branches_covered", &branch(s.branches_covered), false)?;
+        w.field("branches_total", &branch(s.branches_total), false)?;
+        w.field("partial_branches", &branch(s.partial_branches), false)?;
+        if options.detail {
+            w.detail(row.file)?;
+        }
+        w.raw("\n    }")?;
+    }
+    w.raw(if table.rows.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" })
+}
+
+/// serde_json's compact output with a space after `:` and `,`.
+struct Inline;
+
+impl serde_json::ser::Formatter for Inline {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+}
+
+/// Hand-laid JSON around serde_json's own formatting of each scalar (strings escaped, floats as serde writes them),
+/// so that the output parses back into [`Document`] exactly.
+struct JsonWriter<'a> {
+    out: &'a mut dyn Write,
+}
+
+impl JsonWriter<'_> {
+    fn raw(&mut self, text: &str) -> io::Result<()> {
+        self.out.write_all(text.as_bytes())
+    }
+
+    /// One value on one line, spaced as the rest of the document (`{"a": 1, "b": null}`).
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let mut ser = serde_json::Serializer::with_formatter(&mut *self.out, Inline);
+        value.serialize(&mut ser).map_err(io::Error::other)
+    }
+
+    /// A key of a file entry (six spaces in), after a comma unless it is the `first`.
+    fn key(&mut self, key: &str, first: bool) -> io::Result<()> {
+        self.raw(if first { "\n      \"" } else { ",\n      \"" })?;
+        self.raw(key)?;
+        self.raw("\": ")
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T, first: bool) -> io::Result<()> {
+        self.key(key, first)?;
+        self.value(value)
+    }
+
+    /// `[1, 2, 3]` on one line, formatted into one buffer and written once.
+    fn numbers(&mut self, values: impl Iterator<Item = u32>) -> io::Result<()> {
+        let mut digits = itoa::Buffer::new();
+        let mut text = Vec::with_capacity(64);
+        text.push(b'[');
+        for (i, v) in values.enumerate() {
+            if i > 0 {
+                text.extend_from_slice(b", ");
+            }
+            text.extend_from_slice(digits.format(v).as_bytes());
+        }
+        text.push(b']');
+        self.out.write_all(&text)
+    }
+
+    fn detail(&mut self, file: &FileCoverage) -> io::Result<()> {
+        self.field("rule", &file.rule, false)?;
+        self.key("lines", false)?;
+        let mut buf = itoa::Buffer::new();
+        self.raw("{")?;
+        for (i, (line, hits)) in file.lines.iter().enumerate() {
+            self.raw(if i == 0 { "\"" } else { ", \"" })?;
+            self.raw(buf.format(*line))?;
+            self.raw("\": ")?;
+            self.raw(buf.format(*hits))?;
+        }
+        self.raw("}")?;
+        self.key("branches", false)?;
+        self.raw("{")?;
+        for (i, (line, outcomes)) in file.branches.iter().enumerate() {
+            self.raw(if i == 0 { "\"" } else { ", \"" })?;
+            self.raw(buf.format(*line))?;
+            self.raw("\": ")?;
+            self.value(outcomes)?;
+        }
+        self.raw("}")?;
+        self.key("blocks", false)?;
+        self.raw("[")?;
+        for (i, (b, c)) in file.blocks.iter().enumerate() {
+            self.raw(if i == 0 { "" } else { ", " })?;
+            self.value(&BlockEntry {
+                start_line: b.start_line,
+                start_col: b.start_col,
+                end_line: b.end_line,
+                end_col: b.end_col,
+                statements: c.statements,
+                count: c.count,
+            })?;
+        }
+        self.raw("]")
+    }
 }
 
 #[cfg(test)]
@@ -226,6 +360,16 @@ mod tests {
     #[test]
     fn detail_shape() {
         insta::assert_snapshot!(render(&sample(), true).replace(env!("CARGO_PKG_VERSION"), "[version]"));
+    }
+
+    #[test]
+    fn streamed_output_parses_into_the_document() {
+        for detail in [false, true] {
+            let coverage = sample();
+            let streamed: serde_json::Value = serde_json::from_str(&render(&coverage, detail)).unwrap();
+            let built = serde_json::to_value(document(&Table::new(&coverage), JsonOptions { detail })).unwrap();
+            assert_eq!(streamed, built, "detail: {detail}");
+        }
     }
 
     #[test]

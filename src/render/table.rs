@@ -26,16 +26,8 @@ pub struct Table<'a> {
 
 impl<'a> Table<'a> {
     pub fn new(coverage: &'a Coverage) -> Table<'a> {
-        let mut rows: Vec<Row<'a>> = coverage
-            .files
-            .iter()
-            .map(|(path, file)| Row {
-                path,
-                file,
-                summary: Summary::of_file(file),
-                missing: missing_text(file),
-            })
-            .collect();
+        let files: Vec<(&'a String, &'a FileCoverage)> = coverage.files.iter().collect();
+        let mut rows = rows_in_parallel(&files);
         rows.sort_by(|a, b| human_cmp(a.path, b.path));
         let total = Summary::sum(rows.iter().map(|r| &r.summary));
         let branches = coverage.files.values().any(FileCoverage::has_branches);
@@ -43,12 +35,36 @@ impl<'a> Table<'a> {
     }
 }
 
+/// Large reports have millions of lines to count and group into ranges; the files are independent, so the work is
+/// split over the cores.
+fn rows_in_parallel<'a>(files: &[(&'a String, &'a FileCoverage)]) -> Vec<Row<'a>> {
+    let row = |&(path, file): &(&'a String, &'a FileCoverage)| Row {
+        path,
+        file,
+        summary: Summary::of_file(file),
+        missing: missing_text(file),
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || files.len() < 64 {
+        return files.iter().map(row).collect();
+    }
+    let per_thread = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(row).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}
+
 /// The Missing column: missing lines as ranges, plus the untaken arcs of coverage.py data (branch ids `"a->b"`).
 /// Branch ids of other formats (LCOV `"0,1"`, Cobertura conditions) name no destination line, so only their lines
 /// show.
 fn missing_text(file: &FileCoverage) -> String {
-    let statements: Vec<u32> = file.lines.keys().copied().collect();
-    let missing: Vec<u32> = file.missing_lines().collect();
     let arcs: Vec<(i64, i64)> = file
         .branches
         .values()
@@ -56,7 +72,7 @@ fn missing_text(file: &FileCoverage) -> String {
         .filter(|(_, hits)| !matches!(hits, Some(n) if *n > 0))
         .filter_map(|(id, _)| parse_arc(id))
         .collect();
-    format_missing(&statements, &missing, &arcs)
+    format_missing(&file.lines, &arcs)
 }
 
 fn parse_arc(id: &str) -> Option<(i64, i64)> {
