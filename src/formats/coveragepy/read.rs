@@ -162,31 +162,69 @@ impl Reader<'_> {
     }
 
     /// Reads an `(id, text)` table, handing each row to `each` with its index; returns the id-to-index map.
-    fn ids(&self, sql: &str, each: &mut dyn FnMut(u32, &str)) -> Result<HashMap<i64, u32>> {
+    fn ids(&self, sql: &str, each: &mut dyn FnMut(u32, &str)) -> Result<IdMap> {
         let bad = sqlite_error(self.path, "cannot read coverage.py data");
         let mut stmt = self.conn.prepare(sql).map_err(&bad)?;
         let mut rows = stmt.query([]).map_err(&bad)?;
-        let mut ids = HashMap::new();
+        let mut ids = IdMap::default();
+        let mut count = 0u32;
         while let Some(row) = rows.next().map_err(&bad)? {
             let id: i64 = row.get(0).map_err(&bad)?;
             let name = text(row, 1).map_err(&bad)?;
-            let index = u32::try_from(ids.len())
-                .map_err(|_| Error::parse(self.path, None, format!("more than {} rows in: {sql}", u32::MAX)))?;
             // An `id integer primary key` column holds each id once; a repeated one keeps its first row's index.
-            let index = *ids.entry(id).or_insert(index);
+            let index = ids.insert(id, count);
+            if index == count {
+                count = count
+                    .checked_add(1)
+                    .ok_or_else(|| Error::parse(self.path, None, format!("too many rows in: {sql}")))?;
+            }
             each(index, &name);
         }
         Ok(ids)
     }
 
-    fn lookup(&self, ids: &HashMap<i64, u32>, id: i64, table: &str) -> Result<u32> {
-        ids.get(&id).copied().ok_or_else(|| {
+    fn lookup(&self, ids: &IdMap, id: i64, table: &str) -> Result<u32> {
+        ids.get(id).ok_or_else(|| {
             Error::parse(
                 self.path,
                 None,
                 format!("a data row refers to {table} id {id}, which the {table} table lacks"),
             )
         })
+    }
+}
+
+/// Row ids to row indexes. coverage.py's ids are 1, 2, 3...: those small enough index a vector (a lookup per data
+/// row, without hashing); any others go to a hash map.
+#[derive(Default)]
+struct IdMap {
+    dense: Vec<Option<u32>>,
+    sparse: HashMap<i64, u32>,
+}
+
+impl IdMap {
+    /// Maps `id` to `index` unless it is mapped already; returns its index.
+    fn insert(&mut self, id: i64, index: u32) -> u32 {
+        // An id the vector has grown over since it went to the map stays there.
+        if let Some(&first) = self.sparse.get(&id) {
+            return first;
+        }
+        match usize::try_from(id) {
+            Ok(i) if i <= 4 * self.dense.len() + 1024 => {
+                if self.dense.len() <= i {
+                    self.dense.resize(i + 1, None);
+                }
+                *self.dense[i].get_or_insert(index)
+            }
+            _ => *self.sparse.entry(id).or_insert(index),
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<u32> {
+        match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
+            Some(&Some(index)) => Some(index),
+            _ => self.sparse.get(&id).copied(),
+        }
     }
 }
 
@@ -253,5 +291,26 @@ impl Visitor for Builder {
 
     fn tracer(&mut self, file: u32, tracer: Option<&str>) {
         self.file_data(file).tracer = Some(tracer.unwrap_or_default().to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdMap;
+
+    #[test]
+    fn id_map_keeps_the_first_index_of_any_id() {
+        let mut ids = IdMap::default();
+        let all = [1, 2, 1100, -3, 1030, 2000, 1100, 2, 0, i64::MAX];
+        for (index, &id) in all.iter().enumerate() {
+            ids.insert(id, index as u32);
+        }
+        // 1100 goes to the map while the vector is short; 1030 and 2000 then grow the vector over it.
+        for &id in &all {
+            let first = all.iter().position(|&x| x == id).map(|i| i as u32);
+            assert_eq!(ids.get(id), first, "id {id}");
+        }
+        assert_eq!(ids.get(7), None);
+        assert_eq!(ids.get(-1), None);
     }
 }
