@@ -2,12 +2,14 @@
 //! context name, and file tracers. Reading and writing live in the submodules; this module owns the data type and
 //! its merge (`update`, coverage.py's `CoverageData.update`).
 
+mod merge;
 mod numbits;
 mod read;
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use merge::{InputInfo, Merger};
 pub use numbits::Numbits;
 pub use read::read;
 pub use write::{META_VERSION, write};
