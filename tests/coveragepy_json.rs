@@ -4,30 +4,17 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use prowcov::model::{Coverage, Summary};
 use serde_json::Value;
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixtures() -> PathBuf {
-    manifest_dir().join("tests/fixtures/coveragepy_json")
-}
 
 fn read_model(path: &Path, root: &Path) -> Coverage {
     common::read_model(path, root)
 }
 
 fn read_error(name: &str) -> String {
-    common::read_error(
-        &fixtures().join("malformed").join(name),
-        &fixtures(),
-        manifest_dir(),
-        "[MANIFEST]",
-    )
+    common::malformed_error("coveragepy_json", name)
 }
 
 /// A small package with branches that are taken both ways, one way (a partial branch whose line ran), and never

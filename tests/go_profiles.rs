@@ -21,14 +21,8 @@ fn read_model(path: &Path, root: &Path) -> Coverage {
     common::read_model(path, root)
 }
 
-/// The error message for a malformed fixture, with the checkout location redacted.
 fn read_error(name: &str) -> String {
-    common::read_error(
-        &fixtures().join("malformed").join(name),
-        &fixtures(),
-        manifest_dir(),
-        "[MANIFEST]",
-    )
+    common::malformed_error("go", name)
 }
 
 /// `go` with its build cache under ours, so that test runs share it and leave `$HOME/.cache/go-build` alone.

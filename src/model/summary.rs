@@ -135,12 +135,7 @@ mod tests {
 
     #[test]
     fn coverage_py_rule_counts_branches() {
-        let mut f = FileCoverage::new(PercentRule::LinesAndBranches);
-        f.lines.extend([(1, 1), (2, 1), (3, 0)]);
-        f.branches
-            .entry(2)
-            .or_default()
-            .extend([("2->3".to_string(), Some(0)), ("2->-1".to_string(), Some(1))]);
+        let f = crate::model::testing::python_file_with_partial_branch();
         let s = Summary::of_file(&f);
         assert_eq!(
             (

@@ -43,3 +43,12 @@ pub(crate) fn arb_file(branch_ids: &'static str) -> impl Strategy<Value = FileCo
 pub(crate) fn arb_coverage(paths: &'static str, branch_ids: &'static str) -> impl Strategy<Value = Coverage> {
     prop::collection::btree_map(paths, arb_file(branch_ids), 0..4).prop_map(|files| Coverage { files })
 }
+
+/// A coverage.py file: lines 1 and 2 ran, line 3 did not; line 2 branches to 3 (not taken) and out (taken).
+pub(crate) fn python_file_with_partial_branch() -> FileCoverage {
+    let mut f = FileCoverage::new(PercentRule::LinesAndBranches);
+    f.lines.extend([(1, 1), (2, 1), (3, 0)]);
+    f.branches
+        .insert(2, Outcomes::from_iter([("2->3", Some(0)), ("2->-1", Some(1))]));
+    f
+}

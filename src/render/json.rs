@@ -82,6 +82,19 @@ pub struct BlockEntry {
     pub count: u64,
 }
 
+impl BlockEntry {
+    fn new(block: &Block, count: &BlockCount) -> Self {
+        BlockEntry {
+            start_line: block.start_line,
+            start_col: block.start_col,
+            end_line: block.end_line,
+            end_col: block.end_col,
+            statements: count.statements,
+            count: count.count,
+        }
+    }
+}
+
 impl FileEntry {
     /// The file's model, when the entry carries line detail (`rule` and `lines` at least).
     pub fn to_model(&self) -> Option<FileCoverage> {
@@ -110,15 +123,7 @@ impl FileEntry {
         self.rule = Some(file.rule);
         self.lines = Some(file.lines.clone());
         self.branches = Some(file.branches.clone());
-        let blocks = file.blocks.iter().map(|(b, c)| BlockEntry {
-            start_line: b.start_line,
-            start_col: b.start_col,
-            end_line: b.end_line,
-            end_col: b.end_col,
-            statements: c.statements,
-            count: c.count,
-        });
-        self.blocks = Some(blocks.collect());
+        self.blocks = Some(file.blocks.iter().map(|(b, c)| BlockEntry::new(b, c)).collect());
     }
 }
 
@@ -298,14 +303,7 @@ impl JsonWriter<'_> {
         self.raw("[")?;
         for (i, (b, c)) in file.blocks.iter().enumerate() {
             self.raw(if i == 0 { "" } else { ", " })?;
-            self.value(&BlockEntry {
-                start_line: b.start_line,
-                start_col: b.start_col,
-                end_line: b.end_line,
-                end_col: b.end_col,
-                statements: c.statements,
-                count: c.count,
-            })?;
+            self.value(&BlockEntry::new(b, c))?;
         }
         self.raw("]")
     }
@@ -317,12 +315,7 @@ mod tests {
     use crate::model::Coverage;
 
     fn sample() -> Coverage {
-        let mut py = FileCoverage::new(PercentRule::LinesAndBranches);
-        py.lines.extend([(1, 1), (2, 1), (3, 0)]);
-        py.branches
-            .entry(2)
-            .or_default()
-            .extend([("2->3".to_string(), Some(0)), ("2->-1".to_string(), Some(1))]);
+        let py = crate::model::testing::python_file_with_partial_branch();
         let mut go = FileCoverage::new(PercentRule::Statements);
         go.blocks.insert(
             Block {

@@ -72,7 +72,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Coverage, FileCoverage, PercentRule};
+    use crate::model::Coverage;
 
     #[test]
     fn hostile_names_cannot_break_the_table_or_inject_markup() {
@@ -91,12 +91,7 @@ mod tests {
 
     #[test]
     fn table_with_branches() {
-        let mut f = FileCoverage::new(PercentRule::LinesAndBranches);
-        f.lines.extend([(1, 1), (2, 1), (3, 0)]);
-        f.branches
-            .entry(2)
-            .or_default()
-            .extend([("2->3".to_string(), Some(0)), ("2->-1".to_string(), Some(1))]);
+        let f = crate::model::testing::python_file_with_partial_branch();
         let coverage = Coverage {
             files: [("pkg/my_mod.py".to_string(), f)].into(),
         };

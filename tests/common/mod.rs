@@ -104,3 +104,16 @@ pub fn read_error(path: &Path, root: &Path, redact: &Path, placeholder: &str) ->
         Err(e) => e.to_string().replace(&redact.display().to_string(), placeholder),
     }
 }
+
+/// The error for `tests/fixtures/<format>/malformed/<name>`, read with that fixture folder as root, the checkout
+/// location redacted as `[MANIFEST]`.
+pub fn malformed_error(format: &str, name: &str) -> String {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = manifest.join("tests/fixtures").join(format);
+    read_error(
+        &fixtures.join("malformed").join(name),
+        &fixtures,
+        manifest,
+        "[MANIFEST]",
+    )
+}
