@@ -27,6 +27,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Merge coverage inputs and write them in another format.
     Convert(ConvertArgs),
+    /// Record, find and list baselines in object storage (a local folder, gs:// or s3://).
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
 }
 
 #[derive(Debug, Args)]
@@ -137,4 +140,114 @@ pub struct ConvertArgs {
     /// The output file (written atomically).
     #[arg(short, long)]
     pub output: PathBuf,
+}
+
+/// `prowcov baseline ...`.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Record a post-submit's coverage as the baseline of its commit (profile, metadata, marker, index).
+    Put(BaselinePutArgs),
+    /// Find the baseline for a base commit: the commit, else its nearest ancestor, else the newest build.
+    Find(BaselineFindArgs),
+    /// List the builds of a post-submit job and whether each is a complete baseline.
+    List(BaselineListArgs),
+}
+
+/// Where baselines are stored; shared by the `baseline` subcommands.
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// gs://BUCKET/PREFIX, s3://BUCKET/PREFIX, file://PATH or a folder. Default: `.prowcov/` in the current
+    /// directory.
+    #[arg(long, env = "PROWCOV_STORAGE")]
+    pub storage: Option<String>,
+
+    /// The post-submit job whose builds hold the baselines.
+    #[arg(long, env = "PROWCOV_BASELINE_JOB")]
+    pub job: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselinePutArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+
+    /// This build's id (Prow's decimal BUILD_ID); the build's files are never overwritten.
+    #[arg(long, env = "BUILD_ID")]
+    pub build_id: String,
+
+    /// The commit the coverage was measured on.
+    #[arg(long, env = "PULL_BASE_SHA")]
+    pub sha: String,
+
+    /// The branch the commit was pushed to.
+    #[arg(long, env = "PULL_BASE_REF")]
+    pub branch: String,
+
+    /// `org/repo`, recorded in the metadata (default: `REPO_OWNER/REPO_NAME` when both are set).
+    #[arg(long)]
+    pub repo_name: Option<String>,
+
+    /// The test command's exit status; recorded so that the pre-submit can skip baselines from failed tests.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub tests_exit_status: i32,
+
+    /// The time to record, in seconds since the epoch (default: `SOURCE_DATE_EPOCH`, else now).
+    #[arg(long)]
+    pub time: Option<u64>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BaselineFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineFindArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+
+    /// The base commit (the pre-submit's PULL_BASE_SHA).
+    #[arg(long, env = "PULL_BASE_SHA")]
+    pub sha: String,
+
+    /// The branch the base commit is on.
+    #[arg(long, env = "PULL_BASE_REF")]
+    pub branch: String,
+
+    /// A git repository holding the base commit, to try its first-parent ancestors. Default: the current
+    /// directory when it is a repository.
+    #[arg(long)]
+    pub repo: Option<PathBuf>,
+
+    /// Ancestors of the base to try, nearest first.
+    #[arg(long, default_value_t = 50)]
+    pub max_walk: usize,
+
+    /// Newest builds of the job to try when no ancestor has a baseline.
+    #[arg(long, default_value_t = 20)]
+    pub max_builds: usize,
+
+    /// Also use baselines whose tests failed (default: skip them).
+    #[arg(long)]
+    pub use_failed: bool,
+
+    #[arg(long, value_enum, default_value_t = BaselineFormat::Text)]
+    pub format: BaselineFormat,
+
+    /// Write the baseline's coverage (prowcov JSON) to this file.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineListArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+
+    #[arg(long, value_enum, default_value_t = BaselineFormat::Text)]
+    pub format: BaselineFormat,
 }

@@ -8,7 +8,7 @@
 //! | 3  | reserved: the tests run by `prowcov run` failed (coverage was still reported) |
 //! | 64 | usage error (unknown flag, missing argument) |
 //! | 69 | a tool prowcov needs is unavailable (for example Python with coverage.py, to read `.coverage` data) |
-//! | 74 | I/O error writing an output |
+//! | 74 | I/O error writing an output, or object storage (baselines) failing after its retries |
 //! | 78 | configuration error (a coverage.py rc file or prowcov config that cannot be used) |
 
 use std::fmt::Write as _;
@@ -64,6 +64,10 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    /// Object storage failed (after retries) or holds something unexpected; `url` names the object or bucket.
+    #[error("{url}: {message}")]
+    Storage { url: String, message: String },
 
     /// An external tool prowcov needs is missing or failed to start.
     #[error("{tool} is needed to {purpose}: {detail}")]
@@ -131,7 +135,7 @@ impl Error {
         match self {
             Error::Parse { .. } | Error::UnknownFormat { .. } | Error::Read { .. } | Error::Data(_) => exit::INPUT,
             Error::ToolFailed { .. } => exit::INPUT,
-            Error::Write { .. } => exit::IO,
+            Error::Write { .. } | Error::Storage { .. } => exit::IO,
             Error::Config { .. } => exit::CONFIG,
             Error::Usage(_) => exit::USAGE,
             Error::ToolUnavailable { .. } => exit::UNAVAILABLE,

@@ -13,6 +13,8 @@
 //! - [`python`]: coverage.py specifics: its configuration files, `[paths]` remapping, `combine`, and running
 //!   coverage.py to learn a file's statements.
 //! - [`render`]: reports written to any `impl Write`.
+//! - [`storage`]: baselines in object storage (local folder, GCS, S3): Prow's layout, the completion marker, the
+//!   per-commit index and the lookup; the only module that talks to object storage.
 //! - [`commands`]: one module per subcommand; orchestration only.
 //! - [`error`]: error types and the exit-code table; [`fsutil`]: atomic writes.
 
@@ -24,3 +26,4 @@ pub mod fsutil;
 pub mod model;
 pub mod python;
 pub mod render;
+pub mod storage;

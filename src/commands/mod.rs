@@ -1,5 +1,6 @@
 //! One module per subcommand: orchestration only.
 
+mod baseline;
 mod combine;
 mod convert;
 mod inputs;
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Combine(args) => combine::run(args),
         Command::Report(args) => report::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Baseline(command) => baseline::run(command),
     }
 }

@@ -1,0 +1,15 @@
+//! Baselines in object storage: the only module that talks to it. [`Store`] is the one interface over a local
+//! folder, GCS and S3; [`layout`] names the objects in Prow's layout; [`put`] records a post-submit's coverage with
+//! the completion marker last, and [`find`] returns the baseline for a pre-submit's base commit (or none).
+
+mod baseline;
+mod gcs_upload;
+pub mod layout;
+mod store;
+
+pub use baseline::{
+    FailedTests, Found, Listed, Lookup, Match, PutOutcome, PutStep, Query, Record, Skipped, find, list, put,
+    put_with_hook,
+};
+pub use layout::{BuildRef, Metadata};
+pub use store::{Created, RetryPolicy, S3Keys, Store, StoreOptions};
