@@ -2,7 +2,9 @@
 
 mod combine;
 mod convert;
+mod html;
 mod inputs;
+mod junit;
 mod report;
 
 use crate::cli::{Cli, Command};
@@ -14,5 +16,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Combine(args) => combine::run(args),
         Command::Report(args) => report::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Html(args) => html::run(args),
+        Command::Junit(args) => junit::run(args),
     }
 }
