@@ -28,8 +28,10 @@ pub struct Index<'a> {
     pub timestamp: Option<&'a str>,
     pub rows: Vec<IndexRow<'a>>,
     pub total: Summary,
-    /// Whether the pre-submit columns (base, delta, patch) are shown.
-    pub overlay: bool,
+    /// Whether the base and delta columns are shown (the overlay has base figures).
+    pub base_columns: bool,
+    /// Whether the patch column is shown (an overlay is given).
+    pub patch_column: bool,
     /// Only the PR's changed files are listed.
     pub changed_only: bool,
     pub total_patch: Option<(u64, u64)>,
@@ -116,9 +118,9 @@ fn totals(out: &mut String, index: &Index<'_>) {
         }
         out.push_str("</span>");
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        " <span>{} {}</span></p>\n",
+        " <span>{} {}</span></p>",
         index.rows.len(),
         if index.changed_only { "changed files" } else { "files" }
     );
@@ -131,10 +133,11 @@ fn table(out: &mut String, index: &Index<'_>) {
          <thead><tr><th data-sort=\"text\">File</th><th data-sort=\"num\">Lines</th><th data-sort=\"num\">Covered</th>\
          <th data-sort=\"num\">Missed</th><th data-sort=\"num\">Coverage</th>",
     );
-    if index.overlay {
-        out.push_str(
-            "<th data-sort=\"num\">Base</th><th data-sort=\"num\">\u{394}</th><th data-sort=\"num\">Patch</th>",
-        );
+    if index.base_columns {
+        out.push_str("<th data-sort=\"num\">Base</th><th data-sort=\"num\">\u{394}</th>");
+    }
+    if index.patch_column {
+        out.push_str("<th data-sort=\"num\">Patch</th>");
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in &index.rows {
@@ -154,10 +157,11 @@ fn table(out: &mut String, index: &Index<'_>) {
             charts::band(pct),
             display_percent(pct, 1)
         );
-        if index.overlay {
+        if index.base_columns {
             match row.base_percent {
                 Some(base) => {
-                    let delta = pct - base;
+                    // Rounded first, so that a tiny loss never shows as "-0.0".
+                    let delta = ((pct - base) * 10.0).round() / 10.0 + 0.0;
                     let _ = write!(
                         out,
                         "<td data-v=\"{base:.6}\">{}%</td><td data-v=\"{delta:.6}\">{}{}</td>",
@@ -168,6 +172,8 @@ fn table(out: &mut String, index: &Index<'_>) {
                 }
                 None => out.push_str("<td data-v=\"-1\">new</td><td data-v=\"0\"></td>"),
             }
+        }
+        if index.patch_column {
             match row.patch {
                 Some((covered, total)) if total > 0 => {
                     let p = percent(covered, total);

@@ -121,7 +121,8 @@ pub fn render_report(coverage: &Coverage, options: &HtmlOptions, source: &(dyn F
         timestamp: options.timestamp.as_deref(),
         rows: index_rows.clone(),
         total,
-        overlay: overlay.is_some(),
+        base_columns: overlay.is_some_and(|o| !o.base_percent.is_empty()),
+        patch_column: overlay.is_some(),
         changed_only: options.changed_only,
         total_patch,
         unmeasured_changes: overlay
