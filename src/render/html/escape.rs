@@ -24,6 +24,24 @@ pub fn push_escaped(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
+/// Appends `text` for element content only (never an attribute): quotes need no escaping there, and source code is
+/// full of them, so only `&`, `<`, `>` and control characters are replaced.
+pub fn push_escaped_content(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(i) = rest.find(|c: char| matches!(c, '&' | '<' | '>') || (c.is_ascii_control() && c != '\t')) {
+        out.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().unwrap_or('\0');
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push('\u{fffd}'),
+        }
+        rest = &rest[i + c.len_utf8()..];
+    }
+    out.push_str(rest);
+}
+
 /// `text`, escaped (see [`push_escaped`]).
 pub fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
@@ -49,6 +67,13 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;\u{fffd}\u{fffd}\t"
         );
         assert_eq!(escaped("plain é"), "plain é");
+    }
+
+    #[test]
+    fn content_escaping_keeps_quotes() {
+        let mut out = String::new();
+        push_escaped_content(&mut out, "a = '<b>' & \"c\"\0");
+        assert_eq!(out, "a = '&lt;b&gt;' &amp; \"c\"\u{fffd}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::escape::push_escaped;
+use super::escape::{push_escaped, push_escaped_content};
 use super::layout;
 use crate::model::{FileCoverage, Outcomes, Summary, display_percent};
 
@@ -50,9 +50,9 @@ enum Status {
 impl Status {
     fn class_mark_and_label(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Status::Covered => ("cov", "\u{2713}", "covered"),
-            Status::Missed => ("mis", "\u{2717}", "missed"),
-            Status::Partial => ("par", "\u{25d0}", "partially covered: some branches not taken"),
+            Status::Covered => ("c", "\u{2713}", "covered"),
+            Status::Missed => ("m", "\u{2717}", "missed"),
+            Status::Partial => ("p", "\u{25d0}", "partially covered: some branches not taken"),
         }
     }
 }
@@ -128,10 +128,12 @@ fn header(out: &mut String, page: &FilePage<'_>) {
         }
         out.push_str("</span>");
     }
-    out.push_str("</p>\n<p class=\"legend\"><span class=\"cov\">\u{2713} covered</span> <span class=\"mis\">\u{2717} missed</span> \
-                  <span class=\"par\">\u{25d0} partial</span>");
+    out.push_str(
+        "</p>\n<p class=\"legend\"><span class=\"c\">\u{2713} covered</span> <span class=\"m\">\u{2717} missed</span> \
+                  <span class=\"p\">\u{25d0} partial</span>",
+    );
     if page.changed.is_some() {
-        out.push_str(" <span class=\"chg on\">+ changed in this PR</span>");
+        out.push_str(" <span class=\"on\">+ changed in this PR</span>");
     }
     out.push_str("</p>\n</header>\n");
 }
@@ -146,49 +148,46 @@ fn line_row(out: &mut String, page: &FilePage<'_>, n: u32, code: &str) {
         _ => Status::Covered,
     });
     let changed = page.changed.is_some_and(|c| c.contains(&n));
-    let _ = write!(out, "<tr id=\"L{n}\"");
+    // Rows are the bulk of the report's bytes: end tags are omitted (HTML allows it for cells and rows) and columns
+    // are styled by position; the mark symbol carries the status, the legend explains it.
+    // The attribute values here are digits and fixed letters, so they need no quotes either.
+    let _ = write!(out, "<tr id=L{n}");
     if let Some(st) = status {
-        let _ = write!(out, " class=\"{}\"", st.class_mark_and_label().0);
+        let _ = write!(out, " class={}", st.class_mark_and_label().0);
     }
-    out.push('>');
-    if changed {
-        out.push_str("<td class=\"chg on\" title=\"changed in this PR\">+</td>");
-    } else {
-        out.push_str("<td class=\"chg\"></td>");
-    }
-    let _ = write!(
-        out,
-        "<td class=\"ln\"><a href=\"#L{n}\">{n}</a></td><td class=\"hits\">"
-    );
+    out.push_str(if changed { "><td class=on>+" } else { "><td>" });
+    let _ = write!(out, "<td><a href=#L{n}>{n}</a><td>");
     if let Some(h) = hits {
         let _ = write!(out, "{h}");
     }
-    out.push_str("</td><td class=\"mark\"");
-    if let Some(st) = status {
-        let (_, mark, label) = st.class_mark_and_label();
-        let _ = write!(out, " title=\"{label}\" aria-label=\"{label}\">{mark}");
-    } else {
-        out.push('>');
+    match status {
+        Some(Status::Partial) => {
+            let (_, mark, label) = Status::Partial.class_mark_and_label();
+            let _ = write!(out, "<td title=\"{label}\">{mark}<td>");
+        }
+        Some(st) => {
+            let _ = write!(out, "<td>{}<td>", st.class_mark_and_label().1);
+        }
+        None => out.push_str("<td><td>"),
     }
-    out.push_str("</td><td class=\"code\">");
     let code = code.strip_suffix('\r').unwrap_or(code);
     match code.char_indices().nth(MAX_LINE_CHARS) {
         Some((cut, _)) => {
-            push_escaped(out, &code[..cut]);
+            push_escaped_content(out, &code[..cut]);
             let more = code[cut..].chars().count();
             let _ = write!(
                 out,
                 "<span class=\"cut\">\u{2026} {more} more characters not shown</span>"
             );
         }
-        None => push_escaped(out, code),
+        None => push_escaped_content(out, code),
     }
     if let (Some(outcomes), Some(Status::Partial | Status::Missed)) = (branches, status)
         && untaken > 0
     {
         branch_detail(out, n, outcomes);
     }
-    out.push_str("</td></tr>\n");
+    out.push('\n');
 }
 
 /// Lists the untaken outcomes of a line: coverage.py arcs name their destination; other formats only an id.
