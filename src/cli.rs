@@ -30,6 +30,10 @@ pub enum Command {
     /// Record, find and list baselines in object storage (a local folder, gs:// or s3://).
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Write a line-by-line HTML report: an index and one page per source file.
+    Html(HtmlArgs),
+    /// Write JUnit XML for TestGrid: one case for the total, each file and each directory.
+    Junit(JunitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -250,4 +254,57 @@ pub struct BaselineListArgs {
 
     #[arg(long, value_enum, default_value_t = BaselineFormat::Text)]
     pub format: BaselineFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct HtmlArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The output folder, created or replaced whole (only an empty folder or an earlier prowcov report is replaced).
+    #[arg(short, long)]
+    pub output: PathBuf,
+
+    /// Only the files the change overlay lists (pre-submit): give `--changed-files`.
+    #[arg(long)]
+    pub changed_only: bool,
+
+    /// The changed files and lines: one `path` or `path:line,line,first-last` per line, paths as in the coverage
+    /// data (relative to --root).
+    #[arg(long, value_name = "FILE")]
+    pub changed_files: Option<PathBuf>,
+
+    /// Compare against this revision to find the changed lines (not available yet: use --changed-files).
+    #[arg(long, value_name = "REV")]
+    pub base_ref: Option<String>,
+
+    /// Coverage over time for the index chart: one `label percent` pair per line (whitespace-separated), oldest first.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+
+    /// The report's title.
+    #[arg(long, default_value = "Coverage report")]
+    pub title: String,
+
+    /// A link shown under the title, as `LABEL=URL` (http or https); may be repeated.
+    #[arg(long, value_name = "LABEL=URL")]
+    pub link: Vec<String>,
+
+    /// Print the generation time (UTC) in the pages; without it the output is reproducible byte for byte.
+    #[arg(long)]
+    pub timestamp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JunitArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The output file; its name must start with `junit_` and end with `.xml` (TestGrid reads `junit_<context>.xml`).
+    #[arg(short, long)]
+    pub output: PathBuf,
+
+    /// Cases below this percentage get a `<failure>` (the exit code stays 0: the XML records the verdict).
+    #[arg(long, value_name = "PCT")]
+    pub threshold: Option<f64>,
 }

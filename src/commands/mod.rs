@@ -3,7 +3,9 @@
 mod baseline;
 mod combine;
 mod convert;
+mod html;
 mod inputs;
+mod junit;
 mod report;
 
 use crate::cli::{Cli, Command};
@@ -16,5 +18,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Report(args) => report::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Baseline(command) => baseline::run(command),
+        Command::Html(args) => html::run(args),
+        Command::Junit(args) => junit::run(args),
     }
 }

@@ -117,3 +117,42 @@ pub fn malformed_error(format: &str, name: &str) -> String {
         "[MANIFEST]",
     )
 }
+
+/// Debian's headless Chromium, with the flags that keep it offline and quiet; panics with a hint when missing.
+pub fn chromium(profile: &Path) -> Command {
+    let found = Command::new("chromium").arg("--version").output();
+    assert!(
+        found.as_ref().is_ok_and(|o| o.status.success()),
+        "`chromium` is not on PATH: run the tests through scripts/test, which installs Debian's chromium"
+    );
+    let mut cmd = Command::new("chromium");
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    cmd
+}
+
+/// Every file under `dir`, relative to it, sorted.
+pub fn list_tree(dir: &Path) -> Vec<PathBuf> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                out.push(path.strip_prefix(base).expect("under base").to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}

@@ -1,0 +1,97 @@
+//! `prowcov html`: read and merge the inputs, turn the flags into [`HtmlOptions`] (reading the changed-files list
+//! and the history), and write the report folder.
+//!
+//! Note for integration: `--base-ref` is refused for now. Once the change analysis (`prowcov diff`) lands, map its
+//! result onto [`HtmlOverlay`] (changed lines at head, base percent per file, patch coverage) here, and keep
+//! `--changed-files` as the manual source.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::cli::HtmlArgs;
+use crate::commands::inputs;
+use crate::error::{Error, Result, exit};
+use crate::fsutil;
+use crate::render::html::{self, HtmlOptions, HtmlOverlay};
+
+pub fn run(args: HtmlArgs) -> Result<u8> {
+    if args.base_ref.is_some() {
+        return Err(Error::Usage(
+            "--base-ref is not available yet (the change analysis is not built in); pass the changed files and \
+             lines with --changed-files FILE"
+                .into(),
+        ));
+    }
+    if args.changed_only && args.changed_files.is_none() {
+        return Err(Error::Usage(
+            "--changed-only needs the changed files: pass --changed-files FILE".into(),
+        ));
+    }
+    let links = args
+        .link
+        .iter()
+        .map(|l| match l.split_once('=') {
+            Some((label, url)) if html::escape::safe_url(url).is_some() => Ok((label.to_string(), url.to_string())),
+            _ => Err(Error::Usage(format!(
+                "--link {l}: expected LABEL=URL with an http or https URL"
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let loaded = inputs::load(&args.input)?;
+    let overlay = match &args.changed_files {
+        Some(path) => {
+            let text = String::from_utf8_lossy(&fsutil::read(path)?).into_owned();
+            Some(HtmlOverlay {
+                changed_lines: html::parse_changed_files(&text, path, &loaded.root)?,
+                ..HtmlOverlay::default()
+            })
+        }
+        None => None,
+    };
+    let history = match &args.history {
+        Some(path) => html::parse_history(&String::from_utf8_lossy(&fsutil::read(path)?), path)?,
+        None => Vec::new(),
+    };
+    let options = HtmlOptions {
+        title: args.title,
+        links,
+        timestamp: args.timestamp.then(now_utc),
+        overlay,
+        changed_only: args.changed_only,
+        history,
+    };
+    if loaded.coverage.files.is_empty() {
+        return Err(Error::Data("no data to report: the inputs measure no files".into()));
+    }
+    let stats = html::write_report(&loaded.coverage, &loaded.root, &options, &args.output)?;
+    if stats.missing_sources > 0 {
+        eprintln!(
+            "warning: {} of {} files have no source under {}; their pages say so",
+            stats.missing_sources,
+            stats.pages,
+            loaded.root.display()
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// The current time as `YYYY-MM-DD HH:MM:SS UTC` (civil-from-days; no time-zone data needed).
+fn now_utc() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

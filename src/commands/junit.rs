@@ -1,0 +1,45 @@
+//! `prowcov junit`: read and merge the inputs and write TestGrid's JUnit XML atomically. The exit code is 0 even
+//! when cases fail: the XML carries the verdict, and the gate is a separate command.
+
+use crate::cli::JunitArgs;
+use crate::commands::inputs;
+use crate::error::{Error, Result, exit};
+use crate::fsutil::write_atomic;
+use crate::render::Table;
+use crate::render::junit::{self, JunitOptions};
+
+pub fn run(args: JunitArgs) -> Result<u8> {
+    let name = args
+        .output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !name.starts_with("junit_") || !name.ends_with(".xml") {
+        return Err(Error::Usage(format!(
+            "-o {}: TestGrid only reads files named junit_*.xml (hint: -o {}junit_coverage.xml)",
+            args.output.display(),
+            args.output
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| format!("{}/", p.display()))
+                .unwrap_or_default()
+        )));
+    }
+    if let Some(t) = args.threshold
+        && !(0.0..=100.0).contains(&t)
+    {
+        return Err(Error::Usage(format!(
+            "--threshold {t}: expected a percentage from 0 to 100"
+        )));
+    }
+    let loaded = inputs::load(&args.input)?;
+    if loaded.coverage.files.is_empty() {
+        return Err(Error::Data("no data to report: the inputs measure no files".into()));
+    }
+    let table = Table::new(&loaded.coverage);
+    let options = JunitOptions {
+        threshold: args.threshold,
+    };
+    write_atomic(&args.output, |w| junit::write(&table, options, w))?;
+    Ok(exit::OK)
+}
