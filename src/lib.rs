@@ -16,6 +16,7 @@
 //! - [`commands`]: one module per subcommand; orchestration only.
 //! - [`error`]: error types and the exit-code table; [`fsutil`]: atomic writes.
 
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -2,6 +2,7 @@
 
 mod combine;
 mod convert;
+mod diff;
 mod inputs;
 mod report;
 
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Combine(args) => combine::run(args),
         Command::Report(args) => report::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }

@@ -1,5 +1,6 @@
 //! Reports rendered from the model into any `impl Write`: pure, deterministic.
 
+pub mod diff;
 pub mod json;
 pub mod markdown;
 mod table;
