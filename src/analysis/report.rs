@@ -172,3 +172,114 @@ impl DiffReport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::changes::{FileChange, Refs};
+    use crate::analysis::gate::RuleKind;
+    use proptest::prelude::*;
+
+    fn changes_of(coverage: &Coverage, picks: &[(usize, Vec<u32>)]) -> ChangeSet {
+        let paths: Vec<&String> = coverage.files.keys().collect();
+        let mut files: BTreeMap<String, FileChange> = BTreeMap::new();
+        for (i, lines) in picks {
+            if let Some(path) = paths.get(i % paths.len().max(1)) {
+                let mut changed_lines = lines.clone();
+                changed_lines.sort_unstable();
+                changed_lines.dedup();
+                files.insert(
+                    path.to_string(),
+                    FileChange {
+                        path: path.to_string(),
+                        old_path: None,
+                        status: ChangeStatus::Modified,
+                        changed_lines,
+                    },
+                );
+            }
+        }
+        ChangeSet {
+            refs: Refs {
+                base_ref: "main".into(),
+                base_source: "--base-ref".into(),
+                base_sha: "b".into(),
+                head_ref: "HEAD".into(),
+                head_sha: "h".into(),
+                merge_base_sha: "b".into(),
+            },
+            files: files.into_values().collect(),
+        }
+    }
+
+    fn arb_picks() -> impl Strategy<Value = Vec<(usize, Vec<u32>)>> {
+        prop::collection::vec((0usize..4, prop::collection::vec(1u32..50, 0..10)), 0..4)
+    }
+
+    const GATE: GateConfig = GateConfig {
+        min_patch: None,
+        max_drop: Some(0.0),
+        min_file: None,
+    };
+
+    proptest! {
+        #[test]
+        fn a_profile_diffed_against_itself_changes_nothing(
+            cov in crate::model::testing::arb_coverage("[a-c]/[xy]\\.py", "[ab]"),
+            picks in arb_picks(),
+        ) {
+            let changes = changes_of(&cov, &picks);
+            let report = DiffReport::build(DiffInputs {
+                base: &cov,
+                head: &cov,
+                changes: &changes,
+                attributes: &BTreeMap::new(),
+                filter: &Filter::everything(),
+                gate: &GATE,
+            });
+            prop_assert!(report.indirect.is_empty());
+            prop_assert_eq!(report.base, report.head);
+            prop_assert_eq!(report.delta, 0.0);
+            for f in &report.files {
+                prop_assert_eq!(f.delta, Some(0.0));
+            }
+            prop_assert!(report.gate.passed);
+            prop_assert_eq!(report.gate.rules[0].rule, RuleKind::MaxDrop);
+        }
+
+        #[test]
+        fn totals_equal_the_sums_of_files(
+            base in crate::model::testing::arb_coverage("[a-c]/[xy]\\.py", "[ab]"),
+            head in crate::model::testing::arb_coverage("[a-c]/[xy]\\.py", "[ab]"),
+            picks in arb_picks(),
+            excluded in "[a-c]/[xy]\\.py",
+        ) {
+            let changes = changes_of(&head, &picks);
+            let filter = Filter::new(&[], std::slice::from_ref(&excluded)).unwrap();
+            let report = DiffReport::build(DiffInputs {
+                base: &base,
+                head: &head,
+                changes: &changes,
+                attributes: &BTreeMap::new(),
+                filter: &filter,
+                gate: &GateConfig::default(),
+            });
+            let sum = |c: &Coverage| {
+                let parts: Vec<Summary> = c
+                    .files
+                    .iter()
+                    .filter(|(p, _)| **p != excluded)
+                    .map(|(_, f)| Summary::of_file(f))
+                    .collect();
+                Summary::sum(&parts)
+            };
+            prop_assert_eq!(report.base, sum(&base));
+            prop_assert_eq!(report.head, sum(&head));
+            prop_assert_eq!(report.patch, PatchFigures::sum(report.files.iter().map(|f| &f.patch)));
+            prop_assert!(report.files.iter().all(|f| f.path != excluded));
+            for f in &report.files {
+                prop_assert_eq!(f.patch.total as usize, f.changed_lines.iter().filter(|l| head.files[&f.path].lines.contains_key(l)).count());
+            }
+        }
+    }
+}
