@@ -452,7 +452,8 @@ fn diff_cover(s: &Scenario, extra: &[&str]) -> Value {
             .args(extra)
             .current_dir(&s.repo.dir),
     );
-    serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    let text = std::fs::read_to_string(&out).expect("diff-cover wrote its JSON");
+    serde_json::from_str(&text).expect("diff-cover JSON")
 }
 
 fn assert_parity(ignore_whitespace: bool) {
@@ -476,9 +477,13 @@ fn assert_parity(ignore_whitespace: bool) {
         .collect();
     assert_eq!(listed, measured);
     for (path, stat) in stats {
-        let f = ours.files.iter().find(|f| f.path == *path).unwrap();
-        let violations: Vec<u32> = serde_json::from_value(stat["violation_lines"].clone()).unwrap();
-        let covered: Vec<u32> = serde_json::from_value(stat["covered_lines"].clone()).unwrap();
+        let f = ours
+            .files
+            .iter()
+            .find(|f| f.path == *path)
+            .expect("diff-cover file in our report");
+        let violations: Vec<u32> = serde_json::from_value(stat["violation_lines"].clone()).expect("violation_lines");
+        let covered: Vec<u32> = serde_json::from_value(stat["covered_lines"].clone()).expect("covered_lines");
         assert_eq!(f.missing_lines, violations, "{path}: violation lines");
         assert_eq!(
             f.patch.total as usize,
@@ -487,7 +492,11 @@ fn assert_parity(ignore_whitespace: bool) {
         );
         assert_eq!(f.patch.covered as usize, covered.len(), "{path}: covered changed lines");
         match stat["percent_covered"].as_f64() {
-            Some(pc) => assert!((f.patch.percent().unwrap() - pc).abs() < 1e-9, "{path}: {pc}"),
+            Some(pc) => assert_eq!(
+                f.patch.percent().map(|ours| (ours - pc).abs() < 1e-9),
+                Some(true),
+                "{path}: {pc}"
+            ),
             None => assert_eq!(f.patch.percent(), None),
         }
     }
@@ -496,7 +505,7 @@ fn assert_parity(ignore_whitespace: bool) {
 
     // The deliberate difference: diff-cover truncates the total to an int (37.5 -> 37); we keep the exact figure
     // and round only for display.
-    let exact = ours.patch.percent().unwrap();
+    let exact = ours.patch.percent().expect("changed lines are measured");
     assert_eq!(theirs["total_percent_covered"], exact.trunc() as i64);
     if ignore_whitespace {
         // Without spaces.py's covered line the total is fractional, so the difference shows.
