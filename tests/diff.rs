@@ -702,3 +702,33 @@ fn go_profiles_from_go_test() {
     );
     assert_eq!(shapes["base_percent"], 100.0);
 }
+
+/// Above 1,024 paths the lookups are split over threads, each with its own repository handle.
+#[test]
+fn attributes_of_many_paths_are_read_in_parallel_with_the_same_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    let names: Vec<String> = (0..1500).map(|i| format!("d{}/f{i}.py", i % 7)).collect();
+    let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "x = 1\n")).collect();
+    files.push((".gitattributes", "d3/f1403.py linguist-generated\n"));
+    files.push((
+        "d5/.gitattributes",
+        "*.py coverage-excluded=true\nf5.py -coverage-excluded\n",
+    ));
+    repo.commit("many", &files);
+    let attrs = changes::GitRepo::open(&repo.dir)
+        .unwrap()
+        .attributes(names.iter().map(String::as_str))
+        .unwrap();
+    assert_eq!(attrs.len(), 1500);
+    let generated: Vec<&String> = attrs.iter().filter(|(_, a)| a.generated).map(|(p, _)| p).collect();
+    assert_eq!(generated, ["d3/f1403.py"]);
+    let excluded = attrs.values().filter(|a| a.coverage_excluded).count();
+    assert_eq!(
+        excluded,
+        names
+            .iter()
+            .filter(|n| n.starts_with("d5/") && *n != "d5/f5.py")
+            .count()
+    );
+}

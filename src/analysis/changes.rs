@@ -148,33 +148,42 @@ impl GitRepo {
 
     /// The `linguist-generated` and `coverage-excluded` attributes of each path (as `git check-attr` reads them:
     /// `.gitattributes` in the working tree, then the index; in a bare repository, HEAD's tree).
+    ///
+    /// A lookup costs tens of microseconds (libgit2 checks the attribute files of every directory level), and the
+    /// profiles of a large repository name tens of thousands of files, so the paths are split over the cores, each
+    /// thread with its own handle on the repository (a `Repository` cannot be shared between threads).
     pub fn attributes<'a>(&self, paths: impl IntoIterator<Item = &'a str>) -> Result<BTreeMap<String, FileAttributes>> {
-        let flags = if self.repo.is_bare() {
-            // GIT_ATTR_CHECK_INCLUDE_HEAD (1 << 3) is not exposed by git2; without it a bare repository has no
-            // attributes at all.
-            AttrCheckFlags::from_bits_retain(AttrCheckFlags::INDEX_ONLY.bits() | (1 << 3))
-        } else {
-            AttrCheckFlags::FILE_THEN_INDEX
-        };
-        let mut out = BTreeMap::new();
-        for path in paths {
-            let get = |name: &str| {
-                self.repo
-                    .get_attr(Path::new(path), name, flags)
-                    .map(|v| excludes(AttrValue::from_string(v)))
-                    .map_err(|e| {
-                        Error::Data(format!(
-                            "{}: cannot read the `{name}` attribute of {path}: {}",
-                            self.dir.display(),
-                            e.message()
-                        ))
+        let paths: Vec<&str> = paths.into_iter().collect();
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        if threads < 2 || paths.len() < 1024 {
+            return attributes_of(&self.repo, &self.dir, &paths);
+        }
+        let per_thread = paths.len().div_ceil(threads);
+        let (git_dir, dir) = (self.repo.path(), self.dir.as_path());
+        let parts: Vec<Result<BTreeMap<String, FileAttributes>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = paths
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let repo = Repository::open(git_dir).map_err(|e| {
+                            Error::Data(format!(
+                                "{}: cannot reopen the repository: {}",
+                                dir.display(),
+                                e.message()
+                            ))
+                        })?;
+                        attributes_of(&repo, dir, chunk)
                     })
-            };
-            let attributes = FileAttributes {
-                generated: get("linguist-generated")?,
-                coverage_excluded: get("coverage-excluded")?,
-            };
-            out.insert(path.to_string(), attributes);
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        let mut out = BTreeMap::new();
+        for part in parts {
+            out.extend(part?);
         }
         Ok(out)
     }
@@ -313,6 +322,37 @@ impl GitRepo {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
     }
+}
+
+/// The attributes of `paths`, read through `repo` (the repository at `dir`).
+fn attributes_of(repo: &Repository, dir: &Path, paths: &[&str]) -> Result<BTreeMap<String, FileAttributes>> {
+    let flags = if repo.is_bare() {
+        // GIT_ATTR_CHECK_INCLUDE_HEAD (1 << 3) is not exposed by git2; without it a bare repository has no
+        // attributes at all.
+        AttrCheckFlags::from_bits_retain(AttrCheckFlags::INDEX_ONLY.bits() | (1 << 3))
+    } else {
+        AttrCheckFlags::FILE_THEN_INDEX
+    };
+    let mut out = BTreeMap::new();
+    for path in paths {
+        let get = |name: &str| {
+            repo.get_attr(Path::new(path), name, flags)
+                .map(|v| excludes(AttrValue::from_string(v)))
+                .map_err(|e| {
+                    Error::Data(format!(
+                        "{}: cannot read the `{name}` attribute of {path}: {}",
+                        dir.display(),
+                        e.message()
+                    ))
+                })
+        };
+        let attributes = FileAttributes {
+            generated: get("linguist-generated")?,
+            coverage_excluded: get("coverage-excluded")?,
+        };
+        out.insert(path.to_string(), attributes);
+    }
+    Ok(out)
 }
 
 /// The entry for one delta; `None` for deltas that are not changes to a file (submodules' unmodified entries,

@@ -71,7 +71,13 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         ))
     })?;
     // Git first: a shallow clone or a missing base fails before any coverage is read.
+    let started = std::time::Instant::now();
     let changes = repo.changes(&settings.changes)?;
+    tracing::info!(
+        "{} changed files read from git in {:?}",
+        changes.files.len(),
+        started.elapsed()
+    );
     tracing::info!(
         "base {} ({}) {}, merge-base {}, head {}",
         changes.refs.base_ref,
@@ -92,12 +98,14 @@ pub fn run(args: DiffArgs) -> Result<u8> {
     };
     let base = load(&args.base)?.coverage;
     let head = load(&args.head)?.coverage;
+    tracing::info!("profiles read after {:?}", started.elapsed());
 
     let mut paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
     paths.extend(base.files.keys().chain(head.files.keys()).map(String::as_str));
     paths.sort_unstable();
     paths.dedup();
     let attributes = repo.attributes(paths)?;
+    tracing::info!("attributes read after {:?}", started.elapsed());
 
     let report = DiffReport::build(DiffInputs {
         base: &base,
