@@ -34,6 +34,8 @@ pub enum Command {
     Html(HtmlArgs),
     /// Write JUnit XML for TestGrid: one case for the total, each file and each directory.
     Junit(JunitArgs),
+    /// What a PR did to coverage: changed lines from git, base vs head per file, patch coverage and the gate.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -307,4 +309,74 @@ pub struct JunitArgs {
     /// Cases below this percentage get a `<failure>` (the exit code stays 0: the XML records the verdict).
     #[arg(long, value_name = "PCT")]
     pub threshold: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Coverage of the base (any supported format; several are merged). Prefer a format that carries statements
+    /// (Cobertura, LCOV, JSON, Go): `.coverage` data is analysed against the checked-out (head) sources.
+    #[arg(long, required = true, num_args = 1..)]
+    pub base: Vec<PathBuf>,
+
+    /// Coverage of the head (any supported format; several are merged).
+    #[arg(long, required = true, num_args = 1..)]
+    pub head: Vec<PathBuf>,
+
+    /// The git checkout; coverage paths are relative to its root. Default: the current directory.
+    #[arg(long)]
+    pub repo: Option<PathBuf>,
+
+    /// The base revision. Default: `PULL_BASE_SHA` when set (Prow), else the first of origin/HEAD, main, master,
+    /// origin/main, origin/master that exists. The diff starts at its merge-base with the head.
+    #[arg(long)]
+    pub base_ref: Option<String>,
+
+    /// The head revision (in Prow, `HEAD` is the PR merged into the base).
+    #[arg(long, default_value = "HEAD")]
+    pub head_ref: String,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+
+    /// Write the report to this file instead of stdout (atomically).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+
+    /// Gate: minimum patch coverage, in percent.
+    #[arg(long, value_name = "PCT")]
+    pub min_patch: Option<f64>,
+
+    /// Gate: maximum drop of the total coverage, in percentage points.
+    #[arg(long, value_name = "PCT")]
+    pub max_drop: Option<f64>,
+
+    /// Gate: minimum head coverage of each changed file the head measures, in percent.
+    #[arg(long, value_name = "PCT")]
+    pub min_file: Option<f64>,
+
+    /// Count only files matching one of these globs (`*` stays within a directory, `**` crosses; a glob without `/`
+    /// matches the file name anywhere).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip files matching any of these globs.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Ignore whitespace-only changes and blank lines in the diff.
+    #[arg(long)]
+    pub ignore_whitespace: bool,
+
+    /// Digits after the decimal point in shown percentages and deltas.
+    #[arg(long, default_value_t = 2)]
+    pub precision: usize,
+
+    /// coverage.py configuration file, used when reading `.coverage` data.
+    #[arg(long, env = "COVERAGE_RCFILE")]
+    pub rcfile: Option<PathBuf>,
+
+    /// Python interpreter with coverage.py installed, used to analyse `.coverage` data.
+    #[arg(long, env = "PROWCOV_PYTHON")]
+    pub python: Option<PathBuf>,
 }

@@ -6,18 +6,24 @@
 //! inputs (formats::*) ──► model::Coverage ──► render::* (text, json, markdown) ──► files / stdout
 //!    │                        ▲
 //!    └─ coverage.py .coverage ┘  via python::combine (paths remapping) and python::analysis (statements)
+//!
+//! base + head model::Coverage ─┐
+//! git (analysis::changes) ─────┴─► analysis::DiffReport ──► render::diff::* (text, json, markdown)
 //! ```
 //!
 //! - [`model`]: the per-file coverage model and its pure merge; summaries and percentages.
 //! - [`formats`]: one module per input/output format, detected by content.
 //! - [`python`]: coverage.py specifics: its configuration files, `[paths]` remapping, `combine`, and running
 //!   coverage.py to learn a file's statements.
+//! - [`analysis`]: what a PR changed (git2), which files count, base vs head, patch coverage and the gate, as one
+//!   [`analysis::DiffReport`]; pure except for reading git.
 //! - [`render`]: reports written to any `impl Write`.
 //! - [`storage`]: baselines in object storage (local folder, GCS, S3): Prow's layout, the completion marker, the
 //!   per-commit index and the lookup; the only module that talks to object storage.
 //! - [`commands`]: one module per subcommand; orchestration only.
 //! - [`error`]: error types and the exit-code table; [`fsutil`]: atomic writes.
 
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -3,6 +3,7 @@
 mod baseline;
 mod combine;
 mod convert;
+mod diff;
 mod html;
 mod inputs;
 mod junit;
@@ -20,5 +21,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Baseline(command) => baseline::run(command),
         Command::Html(args) => html::run(args),
         Command::Junit(args) => junit::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }

@@ -69,7 +69,7 @@ fn render(table: &Table<'_>, settings: &Settings, out: &mut dyn Write) -> io::Re
 }
 
 /// Streams the report to stdout; a reader that goes away early (`| head`) is not an error.
-fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+pub(super) fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
     let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     match write(&mut stdout).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::write("<stdout>", e)),

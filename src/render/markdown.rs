@@ -46,7 +46,7 @@ pub fn write(table: &Table<'_>, options: MarkdownOptions, out: &mut dyn Write) -
 }
 
 /// Makes `text` inert inside a GitHub-flavoured markdown table cell.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in printable(text).chars() {
         match c {

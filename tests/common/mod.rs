@@ -156,3 +156,46 @@ pub fn list_tree(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A git repository built by a test with the `git` CLI, with a fixed identity and dates so commits are reproducible.
+pub struct GitRepo {
+    pub dir: PathBuf,
+}
+
+impl GitRepo {
+    /// `git init -b main` in `dir`.
+    pub fn init(dir: &Path) -> GitRepo {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        let repo = GitRepo { dir: dir.to_path_buf() };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// Runs `git ARGS` in the repository and returns its trimmed stdout, panicking on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir)
+            .args([
+                "-c",
+                "user.name=Test",
+                "-c",
+                "user.email=test@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+        stdout_ok(&mut cmd).trim().to_string()
+    }
+
+    /// Writes `files`, stages everything and commits; returns the new commit's SHA.
+    pub fn commit(&self, message: &str, files: &[(&str, &str)]) -> String {
+        write_tree(&self.dir, files);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}

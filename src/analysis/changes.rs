@@ -1,0 +1,409 @@
+//! What a PR changed, read from git with git2 (vendored libgit2; no `git` binary needed): the merge-base of the base
+//! revision and the head, then the diff from the merge-base to the head with rename detection, giving each file's
+//! status and the head line numbers of its added or modified lines (as `git diff -U0 base...head` shows them).
+//!
+//! Prow's pre-submit checks out the PR already merged into the base branch and puts the base commit in
+//! `PULL_BASE_SHA`: there base = `PULL_BASE_SHA`, head = `HEAD`, and the merge-base is the base commit itself. A plain
+//! branch works the same way. A shallow clone whose history stops before the merge-base is an error with a hint,
+//! never a silently empty diff.
+//!
+//! This module is the only one in `analysis` that reads git; it also reads the `.gitattributes` the filter needs.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use git2::{AttrCheckFlags, AttrValue, Delta, DiffFindOptions, DiffOptions, ErrorCode, Oid, Repository};
+use serde::Serialize;
+
+use super::filter::FileAttributes;
+use crate::error::{Error, Result};
+
+/// The branches tried, in order, when neither `--base-ref` nor `PULL_BASE_SHA` names the base.
+pub const DEFAULT_BASES: [&str; 5] = ["origin/HEAD", "main", "master", "origin/main", "origin/master"];
+
+/// How a file changed between the merge-base and the head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeStatus {
+    Added,
+    Modified,
+    Deleted,
+    /// Moved (git's similarity detection), perhaps edited too; `old_path` names where it was.
+    Renamed,
+}
+
+impl ChangeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeStatus::Added => "added",
+            ChangeStatus::Modified => "modified",
+            ChangeStatus::Deleted => "deleted",
+            ChangeStatus::Renamed => "renamed",
+        }
+    }
+}
+
+/// One changed file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileChange {
+    /// The path in the head, repo-relative with `/`; for a deleted file, its path in the merge-base.
+    pub path: String,
+    /// For a renamed file, its path in the merge-base.
+    pub old_path: Option<String>,
+    pub status: ChangeStatus,
+    /// Head line numbers of added or modified lines, ascending (empty for deleted and binary files).
+    pub changed_lines: Vec<u32>,
+}
+
+/// Where the base revision came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BaseRef {
+    /// `--base-ref REV`.
+    Given(String),
+    /// The `PULL_BASE_SHA` environment variable Prow sets.
+    PullBaseSha(String),
+    /// Neither: the first of [`DEFAULT_BASES`] that exists.
+    Default,
+}
+
+/// What to diff, and how.
+#[derive(Clone, Debug)]
+pub struct ChangeOptions {
+    pub base: BaseRef,
+    /// The head revision (`HEAD` by default: in Prow, the PR merged into the base).
+    pub head_ref: String,
+    /// Ignore changes in whitespace and blank lines (`git diff --ignore-all-space --ignore-blank-lines`, as
+    /// diff-cover's `--ignore-whitespace`); a file whose changes are all whitespace is then not changed at all.
+    pub ignore_whitespace: bool,
+}
+
+/// The revisions a diff was computed from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refs {
+    /// The base revision as named (`--base-ref`, `PULL_BASE_SHA` or a default branch).
+    pub base_ref: String,
+    /// How the base was chosen: `--base-ref`, `PULL_BASE_SHA` or `default`.
+    pub base_source: String,
+    pub base_sha: String,
+    pub head_ref: String,
+    pub head_sha: String,
+    /// The commit the diff starts from: the merge-base of base and head.
+    pub merge_base_sha: String,
+}
+
+/// Everything a PR changed: the refs used and the changed files, sorted by path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeSet {
+    pub refs: Refs,
+    pub files: Vec<FileChange>,
+}
+
+/// A git repository opened for change analysis.
+pub struct GitRepo {
+    repo: Repository,
+    /// The directory given, for messages.
+    dir: PathBuf,
+}
+
+impl GitRepo {
+    /// Opens the repository containing `dir`.
+    pub fn open(dir: &Path) -> Result<GitRepo> {
+        let repo = Repository::discover(dir).map_err(|e| {
+            Error::Data(format!(
+                "{}: not a git repository ({}); pass the checkout with --repo DIR",
+                dir.display(),
+                e.message()
+            ))
+        })?;
+        Ok(GitRepo {
+            repo,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The working tree's root, where repo-relative coverage paths start; `None` for a bare repository.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// Reads what changed from the merge-base of the base and head revisions to the head.
+    pub fn changes(&self, options: &ChangeOptions) -> Result<ChangeSet> {
+        let (base_ref, base_source, base) = self.resolve_base(&options.base)?;
+        let head = self.commit(&options.head_ref, "head")?;
+        let merge_base = self.merge_base(&base_ref, base, &options.head_ref, head)?;
+        let files = self.diff(merge_base, head, options.ignore_whitespace)?;
+        Ok(ChangeSet {
+            refs: Refs {
+                base_ref,
+                base_source,
+                base_sha: base.to_string(),
+                head_ref: options.head_ref.clone(),
+                head_sha: head.to_string(),
+                merge_base_sha: merge_base.to_string(),
+            },
+            files,
+        })
+    }
+
+    /// The `linguist-generated` and `coverage-excluded` attributes of each path (as `git check-attr` reads them:
+    /// `.gitattributes` in the working tree, then the index; in a bare repository, HEAD's tree).
+    ///
+    /// A lookup costs tens of microseconds (libgit2 checks the attribute files of every directory level), and the
+    /// profiles of a large repository name tens of thousands of files, so the paths are split over the cores, each
+    /// thread with its own handle on the repository (a `Repository` cannot be shared between threads).
+    pub fn attributes<'a>(&self, paths: impl IntoIterator<Item = &'a str>) -> Result<BTreeMap<String, FileAttributes>> {
+        let paths: Vec<&str> = paths.into_iter().collect();
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        if threads < 2 || paths.len() < 1024 {
+            return attributes_of(&self.repo, &self.dir, &paths);
+        }
+        let per_thread = paths.len().div_ceil(threads);
+        let (git_dir, dir) = (self.repo.path(), self.dir.as_path());
+        let parts: Vec<Result<BTreeMap<String, FileAttributes>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = paths
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let repo = Repository::open(git_dir).map_err(|e| {
+                            Error::Data(format!(
+                                "{}: cannot reopen the repository: {}",
+                                dir.display(),
+                                e.message()
+                            ))
+                        })?;
+                        attributes_of(&repo, dir, chunk)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        let mut out = BTreeMap::new();
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+
+    fn resolve_base(&self, base: &BaseRef) -> Result<(String, String, Oid)> {
+        match base {
+            BaseRef::Given(rev) => Ok((rev.clone(), "--base-ref".into(), self.commit(rev, "base")?)),
+            BaseRef::PullBaseSha(rev) => Ok((rev.clone(), "PULL_BASE_SHA".into(), self.commit(rev, "base")?)),
+            BaseRef::Default => {
+                for rev in DEFAULT_BASES {
+                    if let Ok(commit) = self.repo.revparse_single(rev).and_then(|o| o.peel_to_commit()) {
+                        return Ok((rev.to_string(), "default".into(), commit.id()));
+                    }
+                }
+                Err(Error::Data(format!(
+                    "{}: no base revision: --base-ref is not given, PULL_BASE_SHA is not set, and none of {} \
+                     exists; pass --base-ref REV (the branch or commit the PR is based on){}",
+                    self.dir.display(),
+                    DEFAULT_BASES.join(", "),
+                    self.shallow_hint()
+                )))
+            }
+        }
+    }
+
+    /// Resolves `rev` to a commit; `role` ("base" or "head") names it in the error.
+    fn commit(&self, rev: &str, role: &str) -> Result<Oid> {
+        let object = self.repo.revparse_single(rev).map_err(|e| {
+            Error::Data(format!(
+                "{}: {role} revision `{rev}` not found ({}); expected a branch, tag or commit in this repository{}",
+                self.dir.display(),
+                e.message(),
+                if self.repo.is_shallow() {
+                    self.shallow_hint()
+                } else {
+                    format!("; fetch it first, e.g. `git fetch origin {rev}`")
+                }
+            ))
+        })?;
+        let commit = object.peel_to_commit().map_err(|e| {
+            Error::Data(format!(
+                "{}: {role} revision `{rev}` is not a commit ({})",
+                self.dir.display(),
+                e.message()
+            ))
+        })?;
+        Ok(commit.id())
+    }
+
+    fn merge_base(&self, base_ref: &str, base: Oid, head_ref: &str, head: Oid) -> Result<Oid> {
+        self.repo.merge_base(base, head).map_err(|e| {
+            let why = if e.code() == ErrorCode::NotFound && !self.repo.is_shallow() {
+                "the histories are unrelated".to_string()
+            } else {
+                e.message().to_string()
+            };
+            Error::Data(format!(
+                "{}: no merge-base between base `{base_ref}` ({base}) and head `{head_ref}` ({head}): {why}{}",
+                self.dir.display(),
+                self.shallow_hint()
+            ))
+        })
+    }
+
+    /// The fix for a shallow clone, or nothing when the clone is complete.
+    fn shallow_hint(&self) -> String {
+        if self.repo.is_shallow() {
+            "; the repository is a shallow clone whose history may stop before the merge-base: fetch more history \
+             (`git fetch --deepen=100`, or `git fetch --unshallow`; in Prow, raise the clone depth)"
+                .to_string()
+        } else {
+            String::new()
+        }
+    }
+
+    fn diff(&self, from: Oid, to: Oid, ignore_whitespace: bool) -> Result<Vec<FileChange>> {
+        let git_error =
+            |what: &str, e: git2::Error| Error::Data(format!("{}: cannot {what}: {}", self.dir.display(), e.message()));
+        let tree = |oid: Oid| {
+            self.repo
+                .find_commit(oid)
+                .and_then(|c| c.tree())
+                .map_err(|e| git_error(&format!("read the tree of {oid}"), e))
+        };
+        let (old_tree, new_tree) = (tree(from)?, tree(to)?);
+        let mut options = DiffOptions::new();
+        options
+            .context_lines(0)
+            .interhunk_lines(0)
+            .ignore_whitespace(ignore_whitespace)
+            .ignore_blank_lines(ignore_whitespace);
+        let mut diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut options))
+            .map_err(|e| git_error(&format!("diff {from} to {to}"), e))?;
+        let mut find = DiffFindOptions::new();
+        find.renames(true).ignore_whitespace(ignore_whitespace);
+        diff.find_similar(Some(&mut find))
+            .map_err(|e| git_error("detect renames", e))?;
+
+        // Both callbacks add to the same list: the file callback opens an entry, the line callback fills the last.
+        let files: RefCell<Vec<FileChange>> = RefCell::new(Vec::with_capacity(diff.deltas().len()));
+        diff.foreach(
+            &mut |delta, _| {
+                if let Some(change) = file_change(&delta) {
+                    files.borrow_mut().push(change);
+                }
+                true
+            },
+            None,
+            None,
+            Some(&mut |delta, _, line| {
+                if line.origin() == '+' {
+                    let path = delta.new_file().path().map(path_text);
+                    let mut files = files.borrow_mut();
+                    if let (Some(last), Some(n)) = (files.last_mut(), line.new_lineno())
+                        && Some(&last.path) == path.as_ref()
+                    {
+                        last.changed_lines.push(n);
+                    }
+                }
+                true
+            }),
+        )
+        .map_err(|e| git_error(&format!("diff {from} to {to}"), e))?;
+
+        let mut files = files.into_inner();
+        if ignore_whitespace {
+            // Only whitespace changed: with the option, the file did not change.
+            files.retain(|f| !(f.status == ChangeStatus::Modified && f.changed_lines.is_empty()));
+        }
+        for f in &mut files {
+            f.changed_lines.sort_unstable();
+            f.changed_lines.dedup();
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+}
+
+/// The attributes of `paths`, read through `repo` (the repository at `dir`).
+fn attributes_of(repo: &Repository, dir: &Path, paths: &[&str]) -> Result<BTreeMap<String, FileAttributes>> {
+    let flags = if repo.is_bare() {
+        // GIT_ATTR_CHECK_INCLUDE_HEAD (1 << 3) is not exposed by git2; without it a bare repository has no
+        // attributes at all.
+        AttrCheckFlags::from_bits_retain(AttrCheckFlags::INDEX_ONLY.bits() | (1 << 3))
+    } else {
+        AttrCheckFlags::FILE_THEN_INDEX
+    };
+    let mut out = BTreeMap::new();
+    for path in paths {
+        let get = |name: &str| {
+            repo.get_attr(Path::new(path), name, flags)
+                .map(|v| excludes(AttrValue::from_string(v)))
+                .map_err(|e| {
+                    Error::Data(format!(
+                        "{}: cannot read the `{name}` attribute of {path}: {}",
+                        dir.display(),
+                        e.message()
+                    ))
+                })
+        };
+        let attributes = FileAttributes {
+            generated: get("linguist-generated")?,
+            coverage_excluded: get("coverage-excluded")?,
+        };
+        out.insert(path.to_string(), attributes);
+    }
+    Ok(out)
+}
+
+/// The entry for one delta; `None` for deltas that are not changes to a file (submodules' unmodified entries,
+/// ignored, untracked, conflicted).
+fn file_change(delta: &git2::DiffDelta<'_>) -> Option<FileChange> {
+    let old = delta.old_file().path().map(path_text);
+    let new = delta.new_file().path().map(path_text);
+    let (status, path, old_path) = match delta.status() {
+        Delta::Added | Delta::Copied => (ChangeStatus::Added, new?, None),
+        Delta::Modified | Delta::Typechange => (ChangeStatus::Modified, new?, None),
+        Delta::Deleted => (ChangeStatus::Deleted, old?, None),
+        Delta::Renamed => (ChangeStatus::Renamed, new?, old),
+        _ => return None,
+    };
+    Some(FileChange {
+        path,
+        old_path,
+        status,
+        changed_lines: Vec::new(),
+    })
+}
+
+/// A git path as text; git paths are `/`-separated on every platform.
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Whether an attribute value excludes a file: set (`attr`) or `true` (`attr=true`, any case). `-attr` (unset),
+/// `attr=false`, `!attr` and any other value do not; libgit2 reports `attr=false` as the string `"false"`, not as
+/// unset, so it is compared as text.
+pub fn excludes(value: AttrValue<'_>) -> bool {
+    match value {
+        AttrValue::True => true,
+        AttrValue::String(s) => s.eq_ignore_ascii_case("true"),
+        AttrValue::Bytes(b) => b.eq_ignore_ascii_case(b"true"),
+        AttrValue::False | AttrValue::Unspecified => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_set_or_true_excludes() {
+        assert!(excludes(AttrValue::True));
+        assert!(excludes(AttrValue::String("true")));
+        assert!(excludes(AttrValue::String("TRUE")));
+        assert!(!excludes(AttrValue::False));
+        assert!(!excludes(AttrValue::String("false")));
+        assert!(!excludes(AttrValue::String("1")));
+        assert!(!excludes(AttrValue::Unspecified));
+    }
+}

@@ -1,0 +1,178 @@
+//! Which files count: files marked `linguist-generated` or `coverage-excluded` in `.gitattributes` (only when set or
+//! `true`) are skipped, then `--exclude` and `--include` globs apply. Every skipped file is reported with its reason.
+//!
+//! Globs use `/` as a separator that `*` does not cross (`**` does); a pattern without `/` matches the file name in
+//! any directory, as in `.gitignore` (`*_pb2.py` skips `a/b/x_pb2.py`).
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// The attributes of one path that can exclude it (see `changes::excludes` for what counts as set).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileAttributes {
+    pub generated: bool,
+    pub coverage_excluded: bool,
+}
+
+/// Why a file does not count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", content = "pattern", rename_all = "snake_case")]
+pub enum SkipReason {
+    /// `linguist-generated` is set in `.gitattributes`.
+    Generated,
+    /// `coverage-excluded` is set in `.gitattributes`.
+    CoverageExcluded,
+    /// Matches this `--exclude` glob.
+    Excluded(String),
+    /// `--include` globs are given and none matches.
+    NotIncluded,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Generated => f.write_str("linguist-generated in .gitattributes"),
+            SkipReason::CoverageExcluded => f.write_str("coverage-excluded in .gitattributes"),
+            SkipReason::Excluded(p) => write!(f, "matches --exclude {p}"),
+            SkipReason::NotIncluded => f.write_str("matches no --include"),
+        }
+    }
+}
+
+/// A skipped file and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    #[serde(flatten)]
+    pub reason: SkipReason,
+}
+
+/// A compiled set of globs and their texts (to name the one that matched).
+#[derive(Clone, Debug)]
+struct Globs {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl Globs {
+    fn new(patterns: &[String], flag: &str) -> Result<Globs> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            let full = if pattern.contains('/') {
+                pattern.trim_start_matches('/').to_string()
+            } else {
+                format!("**/{pattern}")
+            };
+            let glob = GlobBuilder::new(&full)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| Error::Usage(format!("{flag} {pattern}: not a valid glob: {}", e.kind())))?;
+            builder.add(glob);
+        }
+        let set = builder
+            .build()
+            .map_err(|e| Error::Usage(format!("{flag}: cannot compile the globs: {e}")))?;
+        Ok(Globs {
+            patterns: patterns.to_vec(),
+            set,
+        })
+    }
+
+    /// The first pattern (in the order given) that matches `path`.
+    fn first_match(&self, path: &str) -> Option<&str> {
+        let first = self.set.matches(path).into_iter().min()?;
+        self.patterns.get(first).map(String::as_str)
+    }
+}
+
+/// The file selection, validated once.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    include: Option<Globs>,
+    exclude: Globs,
+}
+
+impl Filter {
+    /// Compiles the globs; a bad glob is a usage error naming it.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Filter> {
+        let include = if include.is_empty() {
+            None
+        } else {
+            Some(Globs::new(include, "--include")?)
+        };
+        Ok(Filter {
+            include,
+            exclude: Globs::new(exclude, "--exclude")?,
+        })
+    }
+
+    /// Keeps every file (no globs).
+    pub fn everything() -> Filter {
+        Filter {
+            include: None,
+            exclude: Globs {
+                patterns: Vec::new(),
+                set: GlobSet::empty(),
+            },
+        }
+    }
+
+    /// Why `path` does not count, or `None` when it counts. Attributes come first, then `--exclude`, then
+    /// `--include`.
+    pub fn skip_reason(&self, path: &str, attributes: FileAttributes) -> Option<SkipReason> {
+        if attributes.generated {
+            return Some(SkipReason::Generated);
+        }
+        if attributes.coverage_excluded {
+            return Some(SkipReason::CoverageExcluded);
+        }
+        if let Some(pattern) = self.exclude.first_match(path) {
+            return Some(SkipReason::Excluded(pattern.to_string()));
+        }
+        match &self.include {
+            Some(include) if include.first_match(path).is_none() => Some(SkipReason::NotIncluded),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn attributes_come_first_then_exclude_then_include() {
+        let f = Filter::new(&strings(&["src/**"]), &strings(&["*_pb2.py", "src/vendor/*"])).unwrap();
+        let none = FileAttributes::default();
+        let generated = FileAttributes {
+            generated: true,
+            coverage_excluded: true,
+        };
+        assert_eq!(f.skip_reason("src/a.py", generated), Some(SkipReason::Generated));
+        assert_eq!(
+            f.skip_reason("src/x/y_pb2.py", none),
+            Some(SkipReason::Excluded("*_pb2.py".into()))
+        );
+        assert_eq!(
+            f.skip_reason("src/vendor/v.py", none),
+            Some(SkipReason::Excluded("src/vendor/*".into()))
+        );
+        // `*` does not cross `/`.
+        assert_eq!(f.skip_reason("src/vendor/deep/v.py", none), None);
+        assert_eq!(f.skip_reason("docs/a.py", none), Some(SkipReason::NotIncluded));
+        assert_eq!(f.skip_reason("src/a.py", none), None);
+    }
+
+    #[test]
+    fn bad_globs_are_usage_errors_naming_the_pattern() {
+        let e = Filter::new(&[], &strings(&["src/[a"])).unwrap_err();
+        assert!(e.to_string().starts_with("--exclude src/[a: not a valid glob"), "{e}");
+        assert_eq!(e.exit_code(), crate::error::exit::USAGE);
+    }
+}
