@@ -11,7 +11,7 @@ use std::process::Output;
 
 use common::GitRepo;
 use prowcov::analysis::changes::{self, BaseRef, ChangeOptions, ChangeStatus};
-use prowcov::analysis::filter::{Filter, SkipReason};
+use prowcov::analysis::filter::{FileAttributes, Filter, SkipReason};
 use prowcov::analysis::gate::GateConfig;
 use prowcov::analysis::{DiffInputs, DiffReport};
 use serde_json::Value;
@@ -731,4 +731,39 @@ fn attributes_of_many_paths_are_read_in_parallel_with_the_same_result() {
             .filter(|n| n.starts_with("d5/") && *n != "d5/f5.py")
             .count()
     );
+}
+
+/// Lookups are skipped when no attribute source mentions the attributes; these sources must still be found: a
+/// `.gitattributes` two directories down, and the repository's `info/attributes`.
+#[test]
+fn attributes_from_nested_files_and_info_attributes_are_not_missed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    repo.commit(
+        "nested",
+        &[
+            ("a/b/gen.py", "x = 1\n"),
+            ("a/b/.gitattributes", "gen.py linguist-generated\n"),
+            ("c/skip.py", "x = 1\n"),
+            ("c/keep.py", "x = 1\n"),
+        ],
+    );
+    let paths = ["a/b/gen.py", "c/skip.py", "c/keep.py"];
+    let read = || changes::GitRepo::open(&repo.dir).unwrap().attributes(paths).unwrap();
+    assert!(read()["a/b/gen.py"].generated, "nested .gitattributes");
+    assert!(!read()["c/skip.py"].coverage_excluded);
+    std::fs::write(repo.dir.join(".git/info/attributes"), "c/skip.py coverage-excluded\n").unwrap();
+    let attrs = read();
+    assert!(attrs["c/skip.py"].coverage_excluded, "info/attributes");
+    assert!(!attrs["c/keep.py"].coverage_excluded && !attrs["c/keep.py"].generated);
+}
+
+/// Without any mention of the attributes nothing is excluded (and no lookup is needed to know it).
+#[test]
+fn without_attribute_files_nothing_is_excluded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    repo.commit("plain", &[("a.py", "x = 1\n"), (".gitattributes", "*.py text\n")]);
+    let attrs = changes::GitRepo::open(&repo.dir).unwrap().attributes(["a.py"]).unwrap();
+    assert_eq!(attrs["a.py"], FileAttributes::default());
 }

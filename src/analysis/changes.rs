@@ -154,6 +154,11 @@ impl GitRepo {
     /// thread with its own handle on the repository (a `Repository` cannot be shared between threads).
     pub fn attributes<'a>(&self, paths: impl IntoIterator<Item = &'a str>) -> Result<BTreeMap<String, FileAttributes>> {
         let paths: Vec<&str> = paths.into_iter().collect();
+        if !self.attributes_may_exclude(&paths) {
+            // No attribute file libgit2 would consult mentions either attribute (a macro that sets one names it
+            // too), so no path can carry it: skip tens of thousands of lookups.
+            return Ok(paths.iter().map(|p| (p.to_string(), FileAttributes::default())).collect());
+        }
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         if threads < 2 || paths.len() < 1024 {
             return attributes_of(&self.repo, &self.dir, &paths);
@@ -186,6 +191,61 @@ impl GitRepo {
             out.extend(part?);
         }
         Ok(out)
+    }
+
+    /// Whether any attribute source that libgit2 reads for `paths` mentions `linguist-generated` or
+    /// `coverage-excluded`: the `.gitattributes` of every directory on the paths (working tree and index), the
+    /// repository's `info/attributes`, the user's `core.attributesFile` (or its XDG default) and the system file. An
+    /// unreadable source counts as a mention, so the slow exact path is taken.
+    fn attributes_may_exclude(&self, paths: &[&str]) -> bool {
+        let mentions = |text: &[u8]| {
+            memchr::memmem::find(text, b"linguist-generated").is_some()
+                || memchr::memmem::find(text, b"coverage-excluded").is_some()
+        };
+        let file_mentions = |path: &Path| match std::fs::read(path) {
+            Ok(text) => mentions(&text),
+            Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+        };
+        let mut dirs: std::collections::BTreeSet<&str> = std::collections::BTreeSet::from([""]);
+        for path in paths {
+            let mut rest = *path;
+            while let Some(slash) = rest.rfind('/') {
+                rest = &rest[..slash];
+                if !dirs.insert(rest) {
+                    break;
+                }
+            }
+        }
+        if let Some(workdir) = self.repo.workdir() {
+            if dirs.iter().any(|d| file_mentions(&workdir.join(d).join(".gitattributes"))) {
+                return true;
+            }
+        }
+        if let Ok(index) = self.repo.index() {
+            for entry in index.iter() {
+                if entry.path.ends_with(b".gitattributes") {
+                    match self.repo.find_blob(entry.id) {
+                        Ok(blob) if !mentions(blob.content()) => {}
+                        _ => return true,
+                    }
+                }
+            }
+        } else {
+            return true;
+        }
+        let mut others = vec![self.repo.path().join("info/attributes"), PathBuf::from("/etc/gitattributes")];
+        match self.repo.config().and_then(|c| c.get_path("core.attributesFile")) {
+            Ok(path) => others.push(path),
+            Err(_) => {
+                if let Some(base) = std::env::var_os("XDG_CONFIG_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+                {
+                    others.push(base.join("git/attributes"));
+                }
+            }
+        }
+        others.iter().any(|p| file_mentions(p))
     }
 
     fn resolve_base(&self, base: &BaseRef) -> Result<(String, String, Oid)> {
