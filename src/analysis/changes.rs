@@ -157,7 +157,10 @@ impl GitRepo {
         if !self.attributes_may_exclude(&paths) {
             // No attribute file libgit2 would consult mentions either attribute (a macro that sets one names it
             // too), so no path can carry it: skip tens of thousands of lookups.
-            return Ok(paths.iter().map(|p| (p.to_string(), FileAttributes::default())).collect());
+            return Ok(paths
+                .iter()
+                .map(|p| (p.to_string(), FileAttributes::default()))
+                .collect());
         }
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         if threads < 2 || paths.len() < 1024 {
@@ -217,7 +220,10 @@ impl GitRepo {
             }
         }
         if let Some(workdir) = self.repo.workdir() {
-            if dirs.iter().any(|d| file_mentions(&workdir.join(d).join(".gitattributes"))) {
+            if dirs
+                .iter()
+                .any(|d| file_mentions(&workdir.join(d).join(".gitattributes")))
+            {
                 return true;
             }
         }
@@ -233,7 +239,10 @@ impl GitRepo {
         } else {
             return true;
         }
-        let mut others = vec![self.repo.path().join("info/attributes"), PathBuf::from("/etc/gitattributes")];
+        let mut others = vec![
+            self.repo.path().join("info/attributes"),
+            PathBuf::from("/etc/gitattributes"),
+        ];
         match self.repo.config().and_then(|c| c.get_path("core.attributesFile")) {
             Ok(path) => others.push(path),
             Err(_) => {

@@ -70,9 +70,26 @@ pub fn run(args: DiffArgs) -> Result<u8> {
             repo_dir.display()
         ))
     })?;
-    // Git first: a shallow clone or a missing base fails before any coverage is read.
+    let load = |paths: &[PathBuf]| {
+        inputs::load(&InputArgs {
+            inputs: paths.to_vec(),
+            root: Some(root.clone()),
+            rcfile: args.rcfile.clone(),
+            python: args.python.clone(),
+            ignore_errors: false,
+        })
+        .map(|loaded| loaded.coverage)
+    };
+    // The profiles are read on a second thread while git computes the changes. Git's errors (a shallow clone, a
+    // missing base) still come first: they say what to fix before any coverage matters.
     let started = std::time::Instant::now();
-    let changes = repo.changes(&settings.changes)?;
+    let (changes, profiles) = std::thread::scope(|scope| {
+        let profiles = scope.spawn(|| Ok::<_, Error>((load(&args.base)?, load(&args.head)?)));
+        let changes = repo.changes(&settings.changes);
+        let profiles = profiles.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (changes, profiles)
+    });
+    let changes = changes?;
     tracing::info!(
         "{} changed files read from git in {:?}",
         changes.files.len(),
@@ -86,18 +103,7 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         changes.refs.merge_base_sha,
         changes.refs.head_sha
     );
-
-    let load = |paths: &[PathBuf]| {
-        inputs::load(&InputArgs {
-            inputs: paths.to_vec(),
-            root: Some(root.clone()),
-            rcfile: args.rcfile.clone(),
-            python: args.python.clone(),
-            ignore_errors: false,
-        })
-    };
-    let base = load(&args.base)?.coverage;
-    let head = load(&args.head)?.coverage;
+    let (base, head) = profiles?;
     tracing::info!("profiles read after {:?}", started.elapsed());
 
     let mut paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
