@@ -219,13 +219,12 @@ impl GitRepo {
                 }
             }
         }
-        if let Some(workdir) = self.repo.workdir() {
-            if dirs
+        if let Some(workdir) = self.repo.workdir()
+            && dirs
                 .iter()
                 .any(|d| file_mentions(&workdir.join(d).join(".gitattributes")))
-            {
-                return true;
-            }
+        {
+            return true;
         }
         if let Ok(index) = self.repo.index() {
             for entry in index.iter() {
