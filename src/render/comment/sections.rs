@@ -152,9 +152,8 @@ impl<'i, 'a> Parts<'i, 'a> {
             } else {
                 let _ = write!(
                     s,
-                    "\n**Gate failed**: {} of {} failed\n\n",
-                    count(failed, "rule", "rules"),
-                    report.gate.rules.len()
+                    "\n**Gate failed**: {failed} of {} failed\n\n",
+                    count(report.gate.rules.len(), "rule", "rules")
                 );
             }
             for rule in &report.gate.rules {
