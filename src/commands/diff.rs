@@ -262,3 +262,36 @@ fn render_comment(report: &DiffReport, settings: &CommentSettings, render: DiffR
         precision: render.precision,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Option<BaselineInfo>> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("baseline.json");
+        std::fs::write(&path, text).expect("write");
+        read_baseline(&path)
+    }
+
+    #[test]
+    fn baseline_json_from_baseline_find() {
+        let found = read(
+            r#"{"schema":1,"found":true,"job":"post","base_sha":"b","build_id":"7","sha":"abc","match":"ancestor",
+                "commits_behind":3,"tests_exit_status":1,"percent":50.0,"url":"gs://x/logs/post/7","skipped":[]}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            found,
+            Some(BaselineInfo {
+                sha: "abc".into(),
+                commits_behind: Some(3),
+                build_url: Some("gs://x/logs/post/7".into()),
+                tests_failed: true,
+            })
+        );
+        assert_eq!(read(r#"{"found":false}"#).expect("valid"), None, "no baseline yet");
+        assert!(read(r#"{"found":true}"#).is_err(), "a found baseline names its commit");
+        assert!(read("[]").is_err());
+    }
+}
