@@ -102,6 +102,16 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// The formats of `prowcov diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+    /// The PR comment body.
+    Comment,
+}
+
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -335,13 +345,26 @@ pub struct DiffArgs {
     #[arg(long, default_value = "HEAD")]
     pub head_ref: String,
 
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    /// Report format; `comment` is the PR comment body (needs `--job`).
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
 
     /// Write the report to this file instead of stdout (atomically).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+
+    /// `--format comment`: the Prow job, named in the comment's marker and its `/test` hint.
+    #[arg(long, env = "JOB_NAME")]
+    pub job: Option<String>,
+
+    /// `--format comment`: the http(s) URL of the HTML report folder (`prowcov html -o`), to link files and lines.
+    #[arg(long, value_name = "URL")]
+    pub html_url: Option<String>,
+
+    /// `--format comment`: the output of `prowcov baseline find --format json`, naming the baseline used (or that
+    /// none exists). Without it the `--base` profile is taken to be the coverage of the base commit.
+    #[arg(long, value_name = "FILE")]
+    pub baseline_json: Option<PathBuf>,
 
     /// Gate: minimum patch coverage, in percent.
     #[arg(long, value_name = "PCT")]

@@ -1,5 +1,6 @@
 //! Reports rendered from the model into any `impl Write`: pure, deterministic.
 
+pub mod comment;
 pub mod diff;
 mod dirs;
 pub mod html;
