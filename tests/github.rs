@@ -607,6 +607,97 @@ fn token_sources() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The command line.
+
+fn prowcov_comment_post(f: &Fixture, dir: &Path) -> Command {
+    let body = dir.join("comment.md");
+    std::fs::write(&body, "## Coverage\n\n| file | old | new |\n").expect("write body");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_prowcov"));
+    cmd.args([
+        "comment-post",
+        "--repo",
+        "octo/widgets",
+        "--pr",
+        "7",
+        "--job",
+        "pull-widgets-coverage",
+    ])
+    .args(["--head", HEAD, "--body-file"])
+    .arg(&body)
+    .args(["--github-url", &f.server.uri()])
+    .env_remove("GITHUB_TOKEN")
+    .env_remove("PROWCOV_GITHUB_TOKEN_FILE")
+    .env_remove("PROWCOV_GITHUB_URL")
+    .env_remove("PROWCOV_GITHUB_REPO");
+    cmd
+}
+
+#[test]
+fn cli_without_a_token_is_a_dry_run_that_says_where_the_comment_is() {
+    let f = Fixture::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = prowcov_comment_post(&f, dir.path())
+        .args(["--status", "success", "-v"])
+        .output()
+        .expect("run prowcov");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let path = dir.path().join("comment.md").display().to_string();
+    assert!(stdout.contains("dry run") && stdout.contains(&path), "{stdout}");
+    assert!(stderr.contains("dry run") && stderr.contains(&path), "{stderr}");
+    assert!(f.server_requests().is_empty());
+}
+
+#[test]
+fn cli_posts_then_updates_with_a_token_file_and_never_prints_the_token() {
+    let f = Fixture::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("oauth");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("write token");
+    let mut outputs = String::new();
+    for expected in ["created comment", "updated comment"] {
+        let out = prowcov_comment_post(&f, dir.path())
+            .arg("--github-token-file")
+            .arg(&token_file)
+            .args(["--status", "failure", "--status-description", "patch 50% < 80%", "-vv"])
+            .output()
+            .expect("run prowcov");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(expected) && stdout.contains("set status coverage/pull-widgets-coverage"),
+            "{stdout}"
+        );
+        outputs.push_str(&stdout);
+        outputs.push_str(&stderr);
+    }
+    assert_eq!(f.fake.state().comments.len(), 1);
+    assert!(!outputs.contains(TOKEN), "the token was printed:\n{outputs}");
+    // A GitHub failure: the error names the endpoint and exits 74, still without the token.
+    f.fake.fault(Fault {
+        method: "GET",
+        path_suffix: "/comments",
+        status: 404,
+        headers: vec![],
+        land: false,
+    });
+    let out = prowcov_comment_post(&f, dir.path())
+        .arg("--github-token-file")
+        .arg(&token_file)
+        .output()
+        .expect("run prowcov");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(74), "{stderr}");
+    assert!(
+        stderr.contains("GET /repos/octo/widgets/issues/7/comments: HTTP 404"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The token never shows.
 
 #[test]
