@@ -36,6 +36,9 @@ pub enum Command {
     Junit(JunitArgs),
     /// What a PR did to coverage: changed lines from git, base vs head per file, patch coverage and the gate.
     Diff(DiffArgs),
+    /// Post or update this job's PR comment (one per job, edited in place), and optionally set a commit status.
+    /// Without a token (`--github-token-file`, `GITHUB_TOKEN`) nothing is sent: a dry run.
+    CommentPost(CommentPostArgs),
 }
 
 #[derive(Debug, Args)]
@@ -402,4 +405,58 @@ pub struct DiffArgs {
     /// Python interpreter with coverage.py installed, used to analyse `.coverage` data.
     #[arg(long, env = "PROWCOV_PYTHON")]
     pub python: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentPostArgs {
+    /// The repository, `owner/name`.
+    #[arg(long, env = "PROWCOV_GITHUB_REPO")]
+    pub repo: String,
+
+    /// The pull request number.
+    #[arg(long)]
+    pub pr: u64,
+
+    /// The job name in the comment's hidden marker and the status context (`coverage/<job>`).
+    #[arg(long)]
+    pub job: String,
+
+    /// The PR head commit the coverage was measured on.
+    #[arg(long)]
+    pub head: String,
+
+    /// The comment body (Markdown), for example `$ARTIFACTS/comment.md`.
+    #[arg(long)]
+    pub body_file: PathBuf,
+
+    /// A file holding the token (Prow mounts a secret as a file); else `GITHUB_TOKEN`; else a dry run.
+    #[arg(long, env = "PROWCOV_GITHUB_TOKEN_FILE")]
+    pub github_token_file: Option<PathBuf>,
+
+    /// The API base: `https://api.github.com`, or GitHub Enterprise's `https://<host>/api/v3`.
+    #[arg(long, env = "PROWCOV_GITHUB_URL", default_value = "https://api.github.com")]
+    pub github_url: String,
+
+    /// The bot's login, to skip `GET /user` (needed for GitHub App installation tokens).
+    #[arg(long)]
+    pub bot_login: Option<String>,
+
+    /// Also set the commit status `coverage/<job>` on `--head` with this state.
+    #[arg(long, value_enum)]
+    pub status: Option<StatusState>,
+
+    /// The status description (the figures); cut to 140 characters.
+    #[arg(long, default_value = "")]
+    pub status_description: String,
+
+    /// The status link: the HTML report.
+    #[arg(long)]
+    pub target_url: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatusState {
+    Success,
+    Failure,
+    Error,
 }

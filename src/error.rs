@@ -8,7 +8,7 @@
 //! | 3  | reserved: the tests run by `prowcov run` failed (coverage was still reported) |
 //! | 64 | usage error (unknown flag, missing argument) |
 //! | 69 | a tool prowcov needs is unavailable (for example Python with coverage.py, to read `.coverage` data) |
-//! | 74 | I/O error writing an output, or object storage (baselines) failing after its retries |
+//! | 74 | I/O error writing an output, or object storage (baselines) or GitHub (comment, status) failing after retries |
 //! | 78 | configuration error (a coverage.py rc file or prowcov config that cannot be used) |
 
 use std::fmt::Write as _;
@@ -68,6 +68,15 @@ pub enum Error {
     /// Object storage failed (after retries) or holds something unexpected; `url` names the object or bucket.
     #[error("{url}: {message}")]
     Storage { url: String, message: String },
+
+    /// A GitHub API call failed (after retries): `endpoint` is the method and path, `status` the HTTP status when a
+    /// response arrived, `message` GitHub's message plus a hint. Never holds the token.
+    #[error("GitHub {endpoint}: {}{message}", status.map(|s| format!("HTTP {s}: ")).unwrap_or_default())]
+    GitHub {
+        endpoint: String,
+        status: Option<u16>,
+        message: String,
+    },
 
     /// An external tool prowcov needs is missing or failed to start.
     #[error("{tool} is needed to {purpose}: {detail}")]
@@ -135,7 +144,7 @@ impl Error {
         match self {
             Error::Parse { .. } | Error::UnknownFormat { .. } | Error::Read { .. } | Error::Data(_) => exit::INPUT,
             Error::ToolFailed { .. } => exit::INPUT,
-            Error::Write { .. } | Error::Storage { .. } => exit::IO,
+            Error::Write { .. } | Error::Storage { .. } | Error::GitHub { .. } => exit::IO,
             Error::Config { .. } => exit::CONFIG,
             Error::Usage(_) => exit::USAGE,
             Error::ToolUnavailable { .. } => exit::UNAVAILABLE,

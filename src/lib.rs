@@ -20,6 +20,8 @@
 //! - [`render`]: reports written to any `impl Write`.
 //! - [`storage`]: baselines in object storage (local folder, GCS, S3): Prow's layout, the completion marker, the
 //!   per-commit index and the lookup; the only module that talks to object storage.
+//! - [`github`]: the metrics-bot: the sticky PR comment (found by its hidden marker, edited in place, never stale)
+//!   and the commit status; the only module that talks to GitHub.
 //! - [`commands`]: one module per subcommand; orchestration only.
 //! - [`error`]: error types and the exit-code table; [`fsutil`]: atomic writes.
 
@@ -29,6 +31,7 @@ pub mod commands;
 pub mod error;
 pub mod formats;
 pub mod fsutil;
+pub mod github;
 pub mod model;
 pub mod python;
 pub mod render;

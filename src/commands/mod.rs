@@ -2,6 +2,7 @@
 
 mod baseline;
 mod combine;
+mod comment_post;
 mod convert;
 mod diff;
 mod html;
@@ -22,5 +23,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Html(args) => html::run(args),
         Command::Junit(args) => junit::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::CommentPost(args) => comment_post::run(args),
     }
 }

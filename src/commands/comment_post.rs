@@ -1,0 +1,63 @@
+//! `prowcov comment-post`: hand a rendered comment (and optionally a commit status) to the metrics-bot. Prints what
+//! happened on stdout; every outcome, a dry run and a skipped stale run included, exits 0.
+
+use crate::cli::{CommentPostArgs, StatusState};
+use crate::error::{Error, Result, exit};
+use crate::github::{
+    BotOptions, CommentRequest, GateState, MetricsBot, Outcome, RepoRef, RetryPolicy, StatusOutcome, StatusRequest,
+    TokenSource,
+};
+
+pub fn run(args: CommentPostArgs) -> Result<u8> {
+    let repo = RepoRef::parse(&args.repo)?;
+    let body = std::fs::read_to_string(&args.body_file).map_err(|e| Error::read(&args.body_file, e))?;
+    let token = TokenSource::new(args.github_token_file.clone()).load()?;
+    let bot = MetricsBot::new(BotOptions {
+        base_url: args.github_url.clone(),
+        token,
+        login: args.bot_login.clone(),
+        retry: RetryPolicy::default(),
+    })?;
+    let request = CommentRequest {
+        repo: repo.clone(),
+        pr: args.pr,
+        job: args.job.clone(),
+        head_sha: args.head.clone(),
+        body,
+        saved_at: Some(args.body_file.clone()),
+    };
+    let outcome = bot.upsert_comment(&request)?;
+    match &outcome {
+        Outcome::Created(id) => println!("created comment {id} on {repo}#{}", args.pr),
+        Outcome::Updated(id) => println!("updated comment {id} on {repo}#{}", args.pr),
+        Outcome::SkippedStale { newer_head } => println!(
+            "skipped: {repo}#{} has moved on to {newer_head}; the comment was left as it is",
+            args.pr
+        ),
+        Outcome::DryRun => println!(
+            "dry run (no GitHub token): nothing posted; the comment is in {}",
+            args.body_file.display()
+        ),
+    }
+    // Set even when the comment was stale: a status belongs to the commit it was measured on, so it cannot hide a
+    // newer head's result.
+    if let Some(state) = args.status {
+        let status = StatusRequest {
+            repo,
+            sha: args.head.clone(),
+            job: args.job.clone(),
+            state: match state {
+                StatusState::Success => GateState::Success,
+                StatusState::Failure => GateState::Failure,
+                StatusState::Error => GateState::Error,
+            },
+            description: args.status_description.clone(),
+            target_url: args.target_url.clone(),
+        };
+        match bot.set_status(&status)? {
+            StatusOutcome::Set => println!("set status coverage/{} on {}", args.job, args.head),
+            StatusOutcome::DryRun => println!("dry run: status coverage/{} not set", args.job),
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,91 @@
+//! The GitHub token: a [`Secret`] that never shows in `Debug`, errors or logs, and where it comes from. Prow mounts a
+//! Kubernetes secret as a file; elsewhere `GITHUB_TOKEN` is the usual place.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// A credential. `Debug` prints `Secret(<redacted>)`; there is no `Display`, so it cannot end up in a message by
+/// accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that sends it: the HTTP client.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Where the token comes from: a file (`--github-token-file`) wins over an environment variable (`GITHUB_TOKEN`).
+#[derive(Clone, Debug, Default)]
+pub struct TokenSource {
+    pub file: Option<PathBuf>,
+    /// The name of the variable to read, for example `GITHUB_TOKEN`.
+    pub env_var: Option<String>,
+}
+
+impl TokenSource {
+    /// The usual sources: `file` if given, else `GITHUB_TOKEN`.
+    pub fn new(file: Option<PathBuf>) -> TokenSource {
+        TokenSource {
+            file,
+            env_var: Some("GITHUB_TOKEN".to_owned()),
+        }
+    }
+
+    /// The token, or `None` when no source is configured or the variable is unset or empty (a dry run).
+    ///
+    /// A file that was named but cannot be read, or is empty, is an error: a mis-mounted secret must fail the job,
+    /// not quietly turn it into a dry run.
+    pub fn load(&self) -> Result<Option<Secret>> {
+        if let Some(path) = &self.file {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+            let token = text.trim();
+            if token.is_empty() {
+                return Err(Error::config(
+                    Some(path),
+                    None,
+                    "the GitHub token file is empty; hint: check the secret mounted for the job",
+                ));
+            }
+            if token.contains(char::is_whitespace) {
+                return Err(Error::config(
+                    Some(path),
+                    None,
+                    "the GitHub token file holds more than one word; expected the token alone",
+                ));
+            }
+            return Ok(Some(Secret::new(token)));
+        }
+        let Some(var) = &self.env_var else { return Ok(None) };
+        Ok(std::env::var(var)
+            .ok()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .map(Secret::new))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let s = Secret::new("ghp_abcdef");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(s.expose(), "ghp_abcdef");
+    }
+}

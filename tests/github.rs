@@ -1,0 +1,993 @@
+//! The metrics-bot against two servers on 127.0.0.1, both stopped by the test that starts them:
+//! - an in-process fake GitHub (a wiremock responder with state) that records every request, for behaviour:
+//!   edit in place, pagination, other people's comments, stale heads, retries, dry run, the token kept secret;
+//! - Prism serving GitHub's published REST description (trimmed by scripts/github-contract), for the contract:
+//!   `prism mock` answers the bot's calls, and `prism proxy` in front of the fake checks a full two-run flow, the
+//!   fake's answers included. Those tests are `#[ignore]`d for a bare `cargo test` and fail when Prism is missing.
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use prowcov::github::{
+    BotOptions, CommentRequest, GateState, MetricsBot, Outcome, RepoRef, RetryPolicy, Secret, StatusOutcome,
+    StatusRequest, TokenSource, parse_marker,
+};
+use serde_json::{Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+
+const TOKEN: &str = "ghp_prowcovTestToken0123456789abcdefXYZ";
+const BOT: &str = "prowcov-bot";
+const HEAD: &str = "1111111111111111111111111111111111111111";
+const NEWER: &str = "2222222222222222222222222222222222222222";
+
+// ---------------------------------------------------------------------------------------------------------------
+// The fake GitHub.
+
+/// The spec's example bodies, so the fake answers with full GitHub objects (the proxy test checks them).
+fn examples() -> &'static Value {
+    static EXAMPLES: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    EXAMPLES.get_or_init(|| {
+        let text = std::fs::read_to_string(contract_dir().join("github-contract.json")).expect("read the contract");
+        let spec: Value = serde_json::from_str(&text).expect("contract is JSON");
+        spec["components"]["examples"].clone()
+    })
+}
+
+fn example(name: &str) -> Value {
+    examples()[name]["value"].clone()
+}
+
+/// One injected failure: the next request with this method whose path ends with `path_suffix` gets `status` and
+/// `headers`; with `land`, a create is carried out before the failure is returned (a 502 that hid a success).
+struct Fault {
+    method: &'static str,
+    path_suffix: &'static str,
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    land: bool,
+}
+
+#[derive(Default)]
+struct State {
+    /// (id, author, body), oldest first.
+    comments: Vec<(u64, String, String)>,
+    next_id: u64,
+    pr_head: String,
+    faults: VecDeque<Fault>,
+    /// (method, path and query, when).
+    log: Vec<(String, String, Instant)>,
+    /// Bodies and headers of every request, to look for the token where it must not be.
+    authorization_seen: Vec<String>,
+}
+
+#[derive(Clone)]
+struct FakeGitHub(Arc<Mutex<State>>);
+
+impl FakeGitHub {
+    fn new() -> FakeGitHub {
+        FakeGitHub(Arc::new(Mutex::new(State {
+            next_id: 1000,
+            pr_head: HEAD.to_owned(),
+            ..State::default()
+        })))
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.lock().expect("fake state")
+    }
+
+    fn add_comment(&self, author: &str, body: &str) -> u64 {
+        let mut s = self.state();
+        s.next_id += 1;
+        let id = s.next_id;
+        s.comments.push((id, author.to_owned(), body.to_owned()));
+        id
+    }
+
+    fn fault(&self, fault: Fault) {
+        self.state().faults.push_back(fault);
+    }
+
+    /// `METHOD path` of every request, in order.
+    fn requests(&self) -> Vec<String> {
+        self.state().log.iter().map(|(m, p, _)| format!("{m} {p}")).collect()
+    }
+
+    fn count(&self, method: &str, path_part: &str) -> usize {
+        self.state()
+            .log
+            .iter()
+            .filter(|(m, p, _)| m == method && p.contains(path_part))
+            .count()
+    }
+
+    fn comment_json(id: u64, author: &str, body: &str) -> Value {
+        let mut c = example("issue-comment");
+        c["id"] = json!(id);
+        c["body"] = json!(body);
+        c["user"]["login"] = json!(author);
+        c
+    }
+}
+
+impl Respond for FakeGitHub {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let method = request.method.as_str().to_owned();
+        let path = request.url.path().to_owned();
+        let full = match request.url.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.clone(),
+        };
+        let mut s = self.state();
+        s.log.push((method.clone(), full, Instant::now()));
+        if let Some(auth) = request.headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            s.authorization_seen.push(auth.to_owned());
+        } else {
+            return ResponseTemplate::new(401).set_body_json(json!({"message": "Requires authentication"}));
+        }
+        let fault_index = s
+            .faults
+            .iter()
+            .position(|f| f.method == method && path.ends_with(f.path_suffix));
+        let fault = fault_index.and_then(|i| s.faults.remove(i));
+        if let Some(f) = &fault
+            && !f.land
+        {
+            let mut t = ResponseTemplate::new(f.status).set_body_json(json!({"message": "injected failure"}));
+            for (k, v) in &f.headers {
+                t = t.insert_header(*k, *v);
+            }
+            return t;
+        }
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let response = match (method.as_str(), segments.as_slice()) {
+            ("GET", ["user"]) => {
+                let mut u = example("private-user-response-with-public-and-private-profile-information");
+                u["login"] = json!(BOT);
+                ResponseTemplate::new(200).set_body_json(u)
+            }
+            ("GET", ["repos", _, _, "issues", _, "comments"]) => {
+                let query = |name: &str| {
+                    request
+                        .url
+                        .query_pairs()
+                        .find(|(k, _)| k == name)
+                        .and_then(|(_, v)| v.parse::<usize>().ok())
+                };
+                let per_page = query("per_page").unwrap_or(30);
+                let page = query("page").unwrap_or(1);
+                let items: Vec<Value> = s
+                    .comments
+                    .iter()
+                    .skip((page - 1) * per_page)
+                    .take(per_page)
+                    .map(|(id, a, b)| FakeGitHub::comment_json(*id, a, b))
+                    .collect();
+                let mut t = ResponseTemplate::new(200).set_body_json(items);
+                if page * per_page < s.comments.len() {
+                    // wiremock's `url` says localhost; the Host header is the address the client used.
+                    let host = request
+                        .headers
+                        .get("host")
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or("localhost");
+                    let link = format!(
+                        "<http://{host}{path}?per_page={per_page}&page={}>; rel=\"next\"",
+                        page + 1
+                    );
+                    t = t.insert_header("link", link.as_str());
+                }
+                t
+            }
+            ("POST", ["repos", _, _, "issues", _, "comments"]) => {
+                let body = request
+                    .body_json::<Value>()
+                    .ok()
+                    .and_then(|v| v["body"].as_str().map(str::to_owned));
+                let Some(body) = body else {
+                    return ResponseTemplate::new(422).set_body_json(json!({"message": "body is missing"}));
+                };
+                s.next_id += 1;
+                let id = s.next_id;
+                s.comments.push((id, BOT.to_owned(), body.clone()));
+                ResponseTemplate::new(201).set_body_json(FakeGitHub::comment_json(id, BOT, &body))
+            }
+            ("PATCH", ["repos", _, _, "issues", "comments", id]) => {
+                let body = request
+                    .body_json::<Value>()
+                    .ok()
+                    .and_then(|v| v["body"].as_str().map(str::to_owned));
+                let id: u64 = id.parse().unwrap_or(0);
+                match (body, s.comments.iter_mut().find(|c| c.0 == id)) {
+                    (Some(body), Some(c)) => {
+                        c.2 = body;
+                        let c = c.clone();
+                        ResponseTemplate::new(200).set_body_json(FakeGitHub::comment_json(c.0, &c.1, &c.2))
+                    }
+                    _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+                }
+            }
+            ("GET", ["repos", _, _, "pulls", _]) => {
+                let mut pr = example("pull-request");
+                // The description's own example fails its schema (`requested_teams[0]` lacks the required `type`,
+                // @octokit/openapi 23.0.2), and Prism's proxy checks the fake's answers: leave the teams out.
+                pr["requested_teams"] = json!([]);
+                pr["head"]["sha"] = json!(s.pr_head);
+                ResponseTemplate::new(200).set_body_json(pr)
+            }
+            ("POST", ["repos", _, _, "statuses", _]) => ResponseTemplate::new(201).set_body_json(example("status")),
+            _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+        };
+        // A fault that lands: the work above was done, but the client sees the failure.
+        match fault {
+            Some(f) => ResponseTemplate::new(f.status).set_body_json(json!({"message": "Server Error"})),
+            None => response,
+        }
+    }
+}
+
+/// A runtime for the mock server's async API; the server itself runs on its own thread.
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+struct Fixture {
+    _rt: tokio::runtime::Runtime,
+    server: MockServer,
+    fake: FakeGitHub,
+}
+
+impl Fixture {
+    fn start() -> Fixture {
+        let rt = rt();
+        let fake = FakeGitHub::new();
+        let server = rt.block_on(async {
+            let server = MockServer::builder().start().await;
+            Mock::given(any()).respond_with(fake.clone()).mount(&server).await;
+            server
+        });
+        assert!(server.uri().starts_with("http://127.0.0.1:"), "{}", server.uri());
+        Fixture { _rt: rt, server, fake }
+    }
+
+    fn bot(&self) -> MetricsBot {
+        bot_at(&self.server.uri())
+    }
+}
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(50),
+        total: Duration::from_secs(20),
+        max_retry_after: Duration::from_secs(5),
+    }
+}
+
+fn bot_at(base_url: &str) -> MetricsBot {
+    MetricsBot::new(BotOptions {
+        base_url: base_url.to_owned(),
+        token: Some(Secret::new(TOKEN)),
+        login: None,
+        retry: fast_retry(),
+    })
+    .expect("bot")
+}
+
+fn request(head: &str, body: &str) -> CommentRequest {
+    CommentRequest {
+        repo: RepoRef::parse("octo/widgets").expect("repo"),
+        pr: 7,
+        job: "pull-widgets-coverage".to_owned(),
+        head_sha: head.to_owned(),
+        body: body.to_owned(),
+        saved_at: Some(PathBuf::from("/logs/artifacts/comment.md")),
+    }
+}
+
+fn marker(head: &str) -> String {
+    format!("<!-- prowcov:pull-widgets-coverage head={head} -->")
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Behaviour.
+
+#[test]
+fn second_run_edits_the_comment_in_place() {
+    let f = Fixture::start();
+    let bot = f.bot();
+    let first = bot.upsert_comment(&request(HEAD, "coverage 80%")).expect("first run");
+    let Outcome::Created(id) = first else {
+        panic!("expected a create, got {first:?}")
+    };
+    let second = bot.upsert_comment(&request(HEAD, "coverage 81%")).expect("second run");
+    assert_eq!(second, Outcome::Updated(id));
+
+    let s = f.fake.state();
+    assert_eq!(s.comments.len(), 1, "one comment, edited: {:?}", s.comments);
+    let body = &s.comments[0].2;
+    assert!(body.ends_with("coverage 81%"), "{body}");
+    assert_eq!(
+        parse_marker(body),
+        Some(("pull-widgets-coverage".to_owned(), HEAD.to_owned()))
+    );
+    drop(s);
+    // GET /user once (cached), then list+create, then list+PATCH; never DELETE or POST to a comment id.
+    assert_eq!(f.fake.count("GET", "/user"), 1, "{:?}", f.fake.requests());
+    assert_eq!(f.fake.count("POST", "/comments"), 1);
+    assert_eq!(f.fake.count("PATCH", &format!("/issues/comments/{id}")), 1);
+    assert_eq!(f.fake.count("DELETE", ""), 0);
+}
+
+#[test]
+fn our_comment_on_page_two_is_found_and_no_duplicate_is_created() {
+    let f = Fixture::start();
+    for i in 0..150 {
+        f.fake.add_comment("reviewer", &format!("comment {i}"));
+    }
+    let ours = f.fake.add_comment(BOT, &format!("{}\nold", marker(HEAD)));
+    f.fake.add_comment("reviewer", "after");
+
+    let outcome = f.bot().upsert_comment(&request(HEAD, "new")).expect("upsert");
+    assert_eq!(outcome, Outcome::Updated(ours));
+    assert_eq!(f.fake.count("POST", "/comments"), 0, "{:?}", f.fake.requests());
+    assert_eq!(
+        f.fake.count("GET", "page=2"),
+        1,
+        "followed the Link: {:?}",
+        f.fake.requests()
+    );
+    assert!(f.fake.requests().iter().any(|r| r.contains("per_page=100")));
+}
+
+#[test]
+fn a_comment_by_someone_else_with_our_marker_is_not_touched() {
+    let f = Fixture::start();
+    let theirs_body = format!("{}\nquoted by a human", marker(HEAD));
+    let theirs = f.fake.add_comment("a-human", &theirs_body);
+    let outcome = f.bot().upsert_comment(&request(HEAD, "ours")).expect("upsert");
+    let Outcome::Created(id) = outcome else {
+        panic!("expected a create, got {outcome:?}")
+    };
+    assert_ne!(id, theirs);
+    let s = f.fake.state();
+    assert_eq!(s.comments[0], (theirs, "a-human".to_owned(), theirs_body));
+    assert_eq!(s.comments.len(), 2);
+}
+
+#[test]
+fn several_of_ours_update_the_newest_and_leave_the_rest() {
+    let f = Fixture::start();
+    let older = f.fake.add_comment(BOT, &format!("{}\nA", marker(HEAD)));
+    let newer = f.fake.add_comment(BOT, &format!("{}\nB", marker(HEAD)));
+    let outcome = f.bot().upsert_comment(&request(HEAD, "C")).expect("upsert");
+    assert_eq!(outcome, Outcome::Updated(newer));
+    let s = f.fake.state();
+    assert!(s.comments.iter().any(|c| c.0 == older && c.2.ends_with("\nA")));
+}
+
+#[test]
+fn an_older_run_does_not_overwrite_a_newer_head() {
+    // Regression for "stale overwrites": a run for HEAD finishing after the run for NEWER.
+    let f = Fixture::start();
+    let newer_body = format!("{}\nfor the newer head", marker(NEWER));
+    let id = f.fake.add_comment(BOT, &newer_body);
+    f.fake.state().pr_head = NEWER.to_owned();
+    let outcome = f.bot().upsert_comment(&request(HEAD, "stale")).expect("upsert");
+    assert_eq!(
+        outcome,
+        Outcome::SkippedStale {
+            newer_head: NEWER.to_owned()
+        }
+    );
+    assert_eq!(f.fake.state().comments, vec![(id, BOT.to_owned(), newer_body)]);
+    assert_eq!(f.fake.count("GET", "/pulls/7"), 1);
+    assert_eq!(f.fake.count("PATCH", ""), 0);
+}
+
+#[test]
+fn a_new_head_replaces_the_comment_of_an_older_one() {
+    let f = Fixture::start();
+    let id = f.fake.add_comment(BOT, &format!("{}\nold head", marker(HEAD)));
+    f.fake.state().pr_head = NEWER.to_owned();
+    let outcome = f.bot().upsert_comment(&request(NEWER, "new head")).expect("upsert");
+    assert_eq!(outcome, Outcome::Updated(id));
+    let body = f.fake.state().comments[0].2.clone();
+    assert!(body.starts_with(&marker(NEWER)), "{body}");
+}
+
+#[test]
+fn a_502_is_retried_then_succeeds() {
+    let f = Fixture::start();
+    f.fake.fault(Fault {
+        method: "GET",
+        path_suffix: "/comments",
+        status: 502,
+        headers: vec![],
+        land: false,
+    });
+    let outcome = f.bot().upsert_comment(&request(HEAD, "x")).expect("upsert");
+    assert!(matches!(outcome, Outcome::Created(_)), "{outcome:?}");
+    assert_eq!(f.fake.count("GET", "/comments"), 2, "{:?}", f.fake.requests());
+}
+
+#[test]
+fn a_secondary_rate_limit_waits_for_retry_after() {
+    let f = Fixture::start();
+    f.fake.fault(Fault {
+        method: "POST",
+        path_suffix: "/comments",
+        status: 403,
+        headers: vec![("retry-after", "1"), ("x-ratelimit-remaining", "0")],
+        land: false,
+    });
+    let outcome = f.bot().upsert_comment(&request(HEAD, "x")).expect("upsert");
+    assert!(matches!(outcome, Outcome::Created(_)), "{outcome:?}");
+    let s = f.fake.state();
+    let posts: Vec<Instant> = s
+        .log
+        .iter()
+        .filter(|(m, p, _)| m == "POST" && p.ends_with("/comments"))
+        .map(|(_, _, t)| *t)
+        .collect();
+    assert_eq!(posts.len(), 2);
+    let waited = posts[1] - posts[0];
+    assert!(waited >= Duration::from_millis(950), "waited {waited:?}");
+    assert_eq!(s.comments.len(), 1);
+}
+
+#[test]
+fn a_long_retry_after_fails_at_once_naming_the_endpoint() {
+    let f = Fixture::start();
+    f.fake.fault(Fault {
+        method: "GET",
+        path_suffix: "/user",
+        status: 429,
+        headers: vec![("retry-after", "3600")],
+        land: false,
+    });
+    let started = Instant::now();
+    let err = f.bot().upsert_comment(&request(HEAD, "x")).expect_err("gives up");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let text = err.to_string();
+    assert!(text.contains("GET /user") && text.contains("HTTP 429"), "{text}");
+    assert!(text.contains("3600 s"), "{text}");
+    assert_eq!(err.exit_code(), prowcov::error::exit::IO);
+}
+
+#[test]
+fn a_create_that_failed_with_502_but_landed_is_not_posted_twice() {
+    let f = Fixture::start();
+    f.fake.fault(Fault {
+        method: "POST",
+        path_suffix: "/comments",
+        status: 502,
+        headers: vec![],
+        land: true,
+    });
+    let outcome = f.bot().upsert_comment(&request(HEAD, "only once")).expect("upsert");
+    let s = f.fake.state();
+    assert_eq!(s.comments.len(), 1, "posted twice: {:?}", s.comments);
+    assert_eq!(outcome, Outcome::Updated(s.comments[0].0));
+    drop(s);
+    assert_eq!(f.fake.count("POST", "/comments"), 1, "{:?}", f.fake.requests());
+    assert_eq!(f.fake.count("GET", "/comments"), 2);
+}
+
+#[test]
+fn a_create_that_failed_with_502_and_did_not_land_is_sent_again() {
+    let f = Fixture::start();
+    f.fake.fault(Fault {
+        method: "POST",
+        path_suffix: "/comments",
+        status: 502,
+        headers: vec![],
+        land: false,
+    });
+    let outcome = f.bot().upsert_comment(&request(HEAD, "x")).expect("upsert");
+    assert!(matches!(outcome, Outcome::Created(_)), "{outcome:?}");
+    assert_eq!(f.fake.state().comments.len(), 1);
+    assert_eq!(f.fake.count("POST", "/comments"), 2);
+}
+
+#[test]
+fn errors_name_the_endpoint_status_and_a_hint() {
+    let f = Fixture::start();
+    f.fake.fault(Fault {
+        method: "POST",
+        path_suffix: "/comments",
+        status: 403,
+        headers: vec![],
+        land: false,
+    });
+    let err = f.bot().upsert_comment(&request(HEAD, "x")).expect_err("403");
+    let text = err.to_string();
+    assert!(text.contains("POST /repos/octo/widgets/issues/7/comments"), "{text}");
+    assert!(text.contains("HTTP 403") && text.contains("scope"), "{text}");
+    assert_eq!(f.fake.count("POST", "/comments"), 1, "a plain 403 is not retried");
+}
+
+#[test]
+fn commit_status_has_the_job_context_and_a_short_description() {
+    let f = Fixture::start();
+    let outcome = f
+        .bot()
+        .set_status(&StatusRequest {
+            repo: RepoRef::parse("octo/widgets").expect("repo"),
+            sha: HEAD.to_owned(),
+            job: "pull-widgets-coverage".to_owned(),
+            state: GateState::Failure,
+            description: format!("patch 61.0% < 80% {}", "x".repeat(300)),
+            target_url: Some("https://gcsweb.example/report/index.html".to_owned()),
+        })
+        .expect("status");
+    assert_eq!(outcome, StatusOutcome::Set);
+    let received = f.server_requests();
+    let status = received
+        .iter()
+        .find(|r| r.url.path().ends_with(&format!("/statuses/{HEAD}")))
+        .expect("status sent");
+    let body: Value = status.body_json().expect("json");
+    assert_eq!(body["context"], "coverage/pull-widgets-coverage");
+    assert_eq!(body["state"], "failure");
+    assert_eq!(body["target_url"], "https://gcsweb.example/report/index.html");
+    assert_eq!(body["description"].as_str().map(|d| d.chars().count()), Some(140));
+}
+
+impl Fixture {
+    fn server_requests(&self) -> Vec<Request> {
+        self._rt
+            .block_on(self.server.received_requests())
+            .expect("recording is on")
+    }
+}
+
+#[test]
+fn without_a_token_nothing_is_sent() {
+    let f = Fixture::start();
+    let bot = MetricsBot::new(BotOptions {
+        base_url: f.server.uri(),
+        ..BotOptions::default()
+    })
+    .expect("bot");
+    assert!(bot.is_dry_run());
+    assert_eq!(bot.upsert_comment(&request(HEAD, "x")).expect("dry"), Outcome::DryRun);
+    let status = StatusRequest {
+        repo: RepoRef::parse("octo/widgets").expect("repo"),
+        sha: HEAD.to_owned(),
+        job: "j".to_owned(),
+        state: GateState::Success,
+        description: "ok".to_owned(),
+        target_url: None,
+    };
+    assert_eq!(bot.set_status(&status).expect("dry"), StatusOutcome::DryRun);
+    assert!(f.server_requests().is_empty());
+}
+
+#[test]
+fn token_sources() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("oauth");
+    std::fs::write(&file, format!("{TOKEN}\n")).expect("write");
+    let loaded = TokenSource {
+        file: Some(file.clone()),
+        env_var: None,
+    }
+    .load()
+    .expect("load");
+    assert_eq!(loaded, Some(Secret::new(TOKEN)));
+    std::fs::write(&file, "  \n").expect("write");
+    let err = TokenSource {
+        file: Some(file),
+        env_var: None,
+    }
+    .load()
+    .expect_err("empty");
+    assert!(err.to_string().contains("empty"), "{err}");
+    let missing = TokenSource {
+        file: Some(dir.path().join("nope")),
+        env_var: None,
+    }
+    .load()
+    .expect_err("missing file is an error, not a dry run");
+    assert!(missing.to_string().contains("nope"), "{missing}");
+    let unset = TokenSource {
+        file: None,
+        env_var: Some("PROWCOV_TEST_UNSET_TOKEN_VARIABLE".to_owned()),
+    };
+    assert_eq!(unset.load().expect("load"), None);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The command line.
+
+fn prowcov_comment_post(f: &Fixture, dir: &Path) -> Command {
+    let body = dir.join("comment.md");
+    std::fs::write(&body, "## Coverage\n\n| file | old | new |\n").expect("write body");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_prowcov"));
+    cmd.args([
+        "comment-post",
+        "--repo",
+        "octo/widgets",
+        "--pr",
+        "7",
+        "--job",
+        "pull-widgets-coverage",
+    ])
+    .args(["--head", HEAD, "--body-file"])
+    .arg(&body)
+    .args(["--github-url", &f.server.uri()])
+    .env_remove("GITHUB_TOKEN")
+    .env_remove("PROWCOV_GITHUB_TOKEN_FILE")
+    .env_remove("PROWCOV_GITHUB_URL")
+    .env_remove("PROWCOV_GITHUB_REPO");
+    cmd
+}
+
+#[test]
+fn cli_without_a_token_is_a_dry_run_that_says_where_the_comment_is() {
+    let f = Fixture::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = prowcov_comment_post(&f, dir.path())
+        .args(["--status", "success", "-v"])
+        .output()
+        .expect("run prowcov");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let path = dir.path().join("comment.md").display().to_string();
+    assert!(stdout.contains("dry run") && stdout.contains(&path), "{stdout}");
+    assert!(stderr.contains("dry run") && stderr.contains(&path), "{stderr}");
+    assert!(f.server_requests().is_empty());
+}
+
+#[test]
+fn cli_posts_then_updates_with_a_token_file_and_never_prints_the_token() {
+    let f = Fixture::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("oauth");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("write token");
+    let mut outputs = String::new();
+    for expected in ["created comment", "updated comment"] {
+        let out = prowcov_comment_post(&f, dir.path())
+            .arg("--github-token-file")
+            .arg(&token_file)
+            .args(["--status", "failure", "--status-description", "patch 50% < 80%", "-vv"])
+            .output()
+            .expect("run prowcov");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(expected) && stdout.contains("set status coverage/pull-widgets-coverage"),
+            "{stdout}"
+        );
+        outputs.push_str(&stdout);
+        outputs.push_str(&stderr);
+    }
+    assert_eq!(f.fake.state().comments.len(), 1);
+    assert!(!outputs.contains(TOKEN), "the token was printed:\n{outputs}");
+    // A GitHub failure: the error names the endpoint and exits 74, still without the token.
+    f.fake.fault(Fault {
+        method: "GET",
+        path_suffix: "/comments",
+        status: 404,
+        headers: vec![],
+        land: false,
+    });
+    let out = prowcov_comment_post(&f, dir.path())
+        .arg("--github-token-file")
+        .arg(&token_file)
+        .output()
+        .expect("run prowcov");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(74), "{stderr}");
+    assert!(
+        stderr.contains("GET /repos/octo/widgets/issues/7/comments: HTTP 404"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The token never shows.
+
+#[test]
+fn the_token_never_appears_in_debug_errors_or_logs() {
+    // The log: the bot runs in a child process (this test binary, filtered to one helper test) with tracing on, so
+    // stderr can be captured whole.
+    let exe = std::env::current_exe().expect("test exe");
+    let out = Command::new(exe)
+        .args([
+            "--exact",
+            "token_helper_runs_failing_calls",
+            "--include-ignored",
+            "--nocapture",
+        ])
+        .env("PROWCOV_TOKEN_HELPER", "1")
+        .output()
+        .expect("run helper");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "helper failed\n{stdout}\n{stderr}");
+    assert!(stderr.contains("retrying"), "the helper logged its retries: {stderr}");
+    assert!(stdout.contains("helper-debug:"), "{stdout}");
+    for (what, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(!text.contains(TOKEN), "the token appears in {what}:\n{text}");
+        assert!(
+            !text.contains(&TOKEN[4..20]),
+            "part of the token appears in {what}:\n{text}"
+        );
+    }
+}
+
+/// Run by the test above in a child process: every failure path, with everything printed.
+#[test]
+#[ignore = "run by the_token_never_appears_in_debug_errors_or_logs in a child process"]
+fn token_helper_runs_failing_calls() {
+    if std::env::var_os("PROWCOV_TOKEN_HELPER").is_none() {
+        return;
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::TRACE)
+        .try_init();
+    let f = Fixture::start();
+    for status in [401, 403, 404, 422, 502, 502, 502, 502, 502] {
+        f.fake.fault(Fault {
+            method: "GET",
+            path_suffix: "/user",
+            status,
+            headers: vec![],
+            land: false,
+        });
+    }
+    let bot = f.bot();
+    println!("helper-debug: {bot:?} {:?}", Secret::new(TOKEN));
+    println!(
+        "helper-debug: {:?}",
+        BotOptions {
+            token: Some(Secret::new(TOKEN)),
+            ..BotOptions::default()
+        }
+    );
+    for _ in 0..5 {
+        match bot.upsert_comment(&request(HEAD, "x")) {
+            Ok(o) => println!("helper-debug: ok {o:?}"),
+            Err(e) => println!("helper-debug: {e} / {e:?}"),
+        }
+    }
+    // A server that is not there: transport errors.
+    let closed = free_port();
+    let err = bot_at(&format!("http://127.0.0.1:{closed}"))
+        .upsert_comment(&request(HEAD, "x"))
+        .expect_err("nothing listens");
+    println!("helper-debug: {err} / {err:?}");
+    // The token did reach the server, so the check above is not vacuous.
+    assert!(f.fake.state().authorization_seen.iter().all(|a| a.contains(TOKEN)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The contract: Prism with GitHub's REST description.
+
+fn contract_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/github-contract")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A Prism process on 127.0.0.1, killed on drop.
+struct Prism {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Prism {
+    /// `prism mock` (no upstream) or `prism proxy` in front of `upstream`, validating against the trimmed spec.
+    fn start(upstream: Option<&str>) -> Prism {
+        let bin = contract_dir().join("node_modules/.bin/prism");
+        assert!(
+            bin.exists(),
+            "{} is missing: run scripts/provision (npm ci in scripts/github-contract), or scripts/test",
+            bin.display()
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("prism.log");
+        let port = free_port();
+        let mut cmd = Command::new(&bin);
+        match upstream {
+            None => cmd.arg("mock"),
+            Some(_) => cmd.arg("proxy"),
+        };
+        cmd.args(["-h", "127.0.0.1", "-p", &port.to_string(), "--errors", "-v", "warn"])
+            .arg(contract_dir().join("github-contract.json"));
+        if let Some(up) = upstream {
+            cmd.arg(up);
+        }
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("dup"))
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e} (is node installed?)", bin.display()));
+        let mut prism = Prism {
+            child,
+            port,
+            log,
+            _dir: dir,
+        };
+        prism.wait_ready();
+        prism
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("prism exited with {status}:\n{}", self.log_text());
+            }
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("prism did not listen within 90 s:\n{}", self.log_text());
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One raw HTTP/1.1 exchange (for requests the bot would never make); returns the head and the body.
+fn raw_http(port: u16, request: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (head.to_owned(), body.to_owned())
+}
+
+#[test]
+#[ignore = "needs Prism (scripts/test provides it)"]
+fn contract_the_bots_calls_match_githubs_rest_description() {
+    let prism = Prism::start(None);
+    let bot = bot_at(&prism.url());
+    // GET /user, list (the example comment is not ours), create: each 2xx and deserialised.
+    let outcome = bot
+        .upsert_comment(&request(HEAD, "coverage"))
+        .expect("create against Prism");
+    assert_eq!(
+        outcome,
+        Outcome::Created(1),
+        "the description's example comment has id 1"
+    );
+    let status = bot
+        .set_status(&StatusRequest {
+            repo: RepoRef::parse("octo/widgets").expect("repo"),
+            sha: HEAD.to_owned(),
+            job: "pull-widgets-coverage".to_owned(),
+            state: GateState::Success,
+            description: "lines 85.1% (+0.3), patch 92.0%".to_owned(),
+            target_url: Some("https://gcsweb.example/index.html".to_owned()),
+        })
+        .expect("status against Prism");
+    assert_eq!(status, StatusOutcome::Set);
+
+    // Negative: a malformed create is refused with the violation named.
+    let body = r#"{"text":"not the field GitHub wants"}"#;
+    let (head, _) = raw_http(
+        prism.port,
+        &format!(
+            "POST /repos/o/r/issues/5/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token x\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(head.starts_with("HTTP/1.1 422"), "{head}");
+    let violations = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("sl-violations:"))
+        .unwrap_or_else(|| panic!("no sl-violations header: {head}"));
+    assert!(violations.contains("required property 'body'"), "{violations}");
+    // The bot never deletes: the trimmed description has no DELETE, so Prism refuses it.
+    let (head, _) = raw_http(
+        prism.port,
+        "DELETE /repos/o/r/issues/comments/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token x\r\n\
+         Connection: close\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 405"), "{head}");
+    // Without credentials: 401 (the auth scheme the trimming script adds).
+    let (head, _) = raw_http(
+        prism.port,
+        "GET /user HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+}
+
+#[test]
+#[ignore = "needs Prism (scripts/test provides it)"]
+fn contract_a_full_flow_through_prism_proxy_is_valid_both_ways() {
+    // Prism checks each request against the description (422, not forwarded, when invalid) and, with --errors, the
+    // fake's answers too; the fake records what arrived.
+    let f = Fixture::start();
+    let prism = Prism::start(Some(&f.server.uri()));
+    let bot = bot_at(&prism.url());
+    let Outcome::Created(id) = bot.upsert_comment(&request(HEAD, "run 1")).expect("create") else {
+        panic!("expected a create");
+    };
+    assert_eq!(
+        bot.upsert_comment(&request(HEAD, "run 2")).expect("edit"),
+        Outcome::Updated(id)
+    );
+    // A newer head moves the PR; the old run's comment is now stale: GET the pull.
+    f.fake.state().pr_head = NEWER.to_owned();
+    assert_eq!(
+        bot.upsert_comment(&request(NEWER, "run 3"))
+            .expect("edit for a new head"),
+        Outcome::Updated(id)
+    );
+    assert_eq!(
+        bot.upsert_comment(&request(HEAD, "late old run")).expect("stale"),
+        Outcome::SkippedStale {
+            newer_head: NEWER.to_owned()
+        }
+    );
+    let status = StatusRequest {
+        repo: RepoRef::parse("octo/widgets").expect("repo"),
+        sha: NEWER.to_owned(),
+        job: "pull-widgets-coverage".to_owned(),
+        state: GateState::Success,
+        description: "ok".to_owned(),
+        target_url: Some("https://gcsweb.example/index.html".to_owned()),
+    };
+    assert_eq!(bot.set_status(&status).expect("status"), StatusOutcome::Set);
+    let requests = f.fake.requests();
+    for expected in [
+        "GET /user",
+        "POST /repos/octo/widgets/issues/7/comments",
+        "PATCH /repos/octo/widgets/issues/comments/",
+    ] {
+        assert!(
+            requests.iter().any(|r| r.starts_with(expected)),
+            "{expected} missing: {requests:?}"
+        );
+    }
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.starts_with("GET /repos/octo/widgets/pulls/7")),
+        "{requests:?}"
+    );
+    assert_eq!(f.fake.state().comments.len(), 1);
+    assert!(!prism.log_text().contains(TOKEN), "prism logged the token");
+}
