@@ -230,13 +230,16 @@ pub fn publish(rendered: &Rendered, out_dir: &Path) -> Result<()> {
         .tempdir_in(&parent)
         .map_err(|e| Error::write(out_dir, e))?;
     std::fs::create_dir(staged.path().join(PAGE_DIR)).map_err(|e| Error::write(staged.path(), e))?;
-    let errors: Vec<Error> = in_parallel(&rendered.pages, |(rel, html)| {
-        let path = staged.path().join(rel);
-        std::fs::write(&path, html).map_err(|e| Error::write(path, e))
-    })
-    .into_iter()
-    .filter_map(std::result::Result::err)
-    .collect();
+    // Written on one thread: file systems serialise creations in one directory (ext4 takes a lock per directory),
+    // and two writers contending for it spent several times the CPU of one, in the kernel.
+    let errors: Vec<Error> = rendered
+        .pages
+        .iter()
+        .filter_map(|(rel, html)| {
+            let path = staged.path().join(rel);
+            std::fs::write(&path, html).map_err(|e| Error::write(path, e)).err()
+        })
+        .collect();
     Error::collect(errors)?;
     let marker = staged.path().join(MARKER);
     std::fs::write(&marker, "a prowcov HTML report; prowcov html may replace this folder\n")
