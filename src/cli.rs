@@ -280,7 +280,7 @@ pub struct HtmlArgs {
     #[arg(short, long)]
     pub output: PathBuf,
 
-    /// Only the files the change overlay lists (pre-submit): give `--changed-files`.
+    /// Only the changed files (pre-submit): give `--base-ref` or `--changed-files`.
     #[arg(long)]
     pub changed_only: bool,
 
@@ -289,7 +289,8 @@ pub struct HtmlArgs {
     #[arg(long, value_name = "FILE")]
     pub changed_files: Option<PathBuf>,
 
-    /// Compare against this revision to find the changed lines (not available yet: use --changed-files).
+    /// Mark the lines the checkout's HEAD changed since its merge-base with this revision (as `prowcov diff` finds
+    /// them); with --changed-only, only those files get pages.
     #[arg(long, value_name = "REV")]
     pub base_ref: Option<String>,
 

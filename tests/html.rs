@@ -234,13 +234,40 @@ fn usage_errors_name_the_fix() {
         err.contains("junit_*.xml") && err.contains("junit_coverage.xml"),
         "{err}"
     );
-    let (code, err) = run(&["html", "-o", "r", "--base-ref", "main", "c.lcov"]);
+    std::fs::write(dir.path().join("changes.txt"), "a.py:1\n").expect("write");
+    let (code, err) = run(&["html", "-o", "r", "--base-ref", "main", "--changed-files", "changes.txt", "c.lcov"]);
     assert_eq!(code, Some(64));
-    assert!(err.contains("--base-ref is not available yet"), "{err}");
+    assert!(err.contains("pass one of them"), "{err}");
     let (code, err) = run(&["html", "-o", "r", "--changed-only", "c.lcov"]);
     assert_eq!(code, Some(64));
     assert!(err.contains("--changed-files"), "{err}");
     assert!(!dir.path().join("r").exists());
+}
+
+/// `--base-ref` takes the changed lines from git, as `prowcov diff` does: only the changed file gets a page, and its
+/// added lines are marked in the gutter.
+#[test]
+fn changed_lines_from_git_with_base_ref() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = common::GitRepo::init(&tmp.path().join("repo"));
+    repo.commit("base", &[("a.py", "x = 1\ny = 2\n"), ("b.py", "z = 3\n")]);
+    repo.git(&["branch", "base"]);
+    repo.commit("pr", &[("a.py", "x = 1\ny = 2\nw = 4\nv = 5\n")]);
+    std::fs::write(
+        repo.dir.join("c.lcov"),
+        "SF:a.py\nDA:1,1\nDA:2,1\nDA:3,1\nDA:4,0\nend_of_record\nSF:b.py\nDA:1,1\nend_of_record\n",
+    )
+    .expect("write");
+    common::run_ok(
+        common::prowcov()
+            .current_dir(&repo.dir)
+            .args(["html", "-o", "r", "--changed-only", "--base-ref", "base", "c.lcov"]),
+    );
+    let report = repo.dir.join("r");
+    let pages = common::list_tree(&report.join("files"));
+    assert_eq!(pages.len(), 1, "only the changed file: {pages:?}");
+    let page = page_of(&report, "a.py");
+    assert_eq!(page.matches("<td class=on>+").count(), 2, "lines 3 and 4 marked as changed");
 }
 
 /// A case as junitparser reads it: name, classname, properties, failure messages.

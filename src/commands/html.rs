@@ -1,12 +1,9 @@
-//! `prowcov html`: read and merge the inputs, turn the flags into [`HtmlOptions`] (reading the changed-files list
-//! and the history), and write the report folder.
-//!
-//! Note for integration: `--base-ref` is refused for now. Once the change analysis (`prowcov diff`) lands, map its
-//! result onto [`HtmlOverlay`] (changed lines at head, base percent per file, patch coverage) here, and keep
-//! `--changed-files` as the manual source.
+//! `prowcov html`: read and merge the inputs, turn the flags into [`HtmlOptions`] (the changed lines from git with
+//! `--base-ref`, or from a `--changed-files` list, and the history), and write the report folder.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeStatus, GitRepo};
 use crate::cli::HtmlArgs;
 use crate::commands::inputs;
 use crate::error::{Error, Result, exit};
@@ -14,16 +11,14 @@ use crate::fsutil;
 use crate::render::html::{self, HtmlOptions, HtmlOverlay};
 
 pub fn run(args: HtmlArgs) -> Result<u8> {
-    if args.base_ref.is_some() {
+    if args.base_ref.is_some() && args.changed_files.is_some() {
         return Err(Error::Usage(
-            "--base-ref is not available yet (the change analysis is not built in); pass the changed files and \
-             lines with --changed-files FILE"
-                .into(),
+            "--base-ref and --changed-files both name the changed lines: pass one of them".into(),
         ));
     }
-    if args.changed_only && args.changed_files.is_none() {
+    if args.changed_only && args.changed_files.is_none() && args.base_ref.is_none() {
         return Err(Error::Usage(
-            "--changed-only needs the changed files: pass --changed-files FILE".into(),
+            "--changed-only needs the changed lines: pass --base-ref REV (from git) or --changed-files FILE".into(),
         ));
     }
     let links = args
@@ -38,15 +33,16 @@ pub fn run(args: HtmlArgs) -> Result<u8> {
         .collect::<Result<Vec<_>>>()?;
 
     let loaded = inputs::load(&args.input)?;
-    let overlay = match &args.changed_files {
-        Some(path) => {
+    let overlay = match (&args.changed_files, &args.base_ref) {
+        (Some(path), _) => {
             let text = String::from_utf8_lossy(&fsutil::read(path)?).into_owned();
             Some(HtmlOverlay {
                 changed_lines: html::parse_changed_files(&text, path, &loaded.root)?,
                 ..HtmlOverlay::default()
             })
         }
-        None => None,
+        (None, Some(rev)) => Some(overlay_from_git(&loaded.root, rev)?),
+        (None, None) => None,
     };
     let history = match &args.history {
         Some(path) => html::parse_history(&String::from_utf8_lossy(&fsutil::read(path)?), path)?,
@@ -73,6 +69,27 @@ pub fn run(args: HtmlArgs) -> Result<u8> {
         );
     }
     Ok(exit::OK)
+}
+
+/// The lines the head (`HEAD` of the checkout at `root`) added or modified since its merge-base with `rev`, as
+/// `prowcov diff` computes them; deleted files have no page to mark.
+fn overlay_from_git(root: &std::path::Path, rev: &str) -> Result<HtmlOverlay> {
+    let repo = GitRepo::open(root)?;
+    let changes = repo.changes(&ChangeOptions {
+        base: BaseRef::Given(rev.to_string()),
+        head_ref: "HEAD".to_string(),
+        ignore_whitespace: false,
+    })?;
+    let changed_lines = changes
+        .files
+        .iter()
+        .filter(|f| f.status != ChangeStatus::Deleted)
+        .map(|f| (f.path.clone(), f.changed_lines.iter().copied().collect()))
+        .collect();
+    Ok(HtmlOverlay {
+        changed_lines,
+        ..HtmlOverlay::default()
+    })
 }
 
 /// The current time as `YYYY-MM-DD HH:MM:SS UTC` (civil-from-days; no time-zone data needed).
