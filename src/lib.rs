@@ -33,6 +33,7 @@ pub mod formats;
 pub mod fsutil;
 pub mod github;
 pub mod model;
+pub mod parallel;
 pub mod python;
 pub mod render;
 pub mod storage;

@@ -235,7 +235,16 @@ fn usage_errors_name_the_fix() {
         "{err}"
     );
     std::fs::write(dir.path().join("changes.txt"), "a.py:1\n").expect("write");
-    let (code, err) = run(&["html", "-o", "r", "--base-ref", "main", "--changed-files", "changes.txt", "c.lcov"]);
+    let (code, err) = run(&[
+        "html",
+        "-o",
+        "r",
+        "--base-ref",
+        "main",
+        "--changed-files",
+        "changes.txt",
+        "c.lcov",
+    ]);
     assert_eq!(code, Some(64));
     assert!(err.contains("pass one of them"), "{err}");
     let (code, err) = run(&["html", "-o", "r", "--changed-only", "c.lcov"]);
@@ -258,16 +267,24 @@ fn changed_lines_from_git_with_base_ref() {
         "SF:a.py\nDA:1,1\nDA:2,1\nDA:3,1\nDA:4,0\nend_of_record\nSF:b.py\nDA:1,1\nend_of_record\n",
     )
     .expect("write");
-    common::run_ok(
-        common::prowcov()
-            .current_dir(&repo.dir)
-            .args(["html", "-o", "r", "--changed-only", "--base-ref", "base", "c.lcov"]),
-    );
+    common::run_ok(common::prowcov().current_dir(&repo.dir).args([
+        "html",
+        "-o",
+        "r",
+        "--changed-only",
+        "--base-ref",
+        "base",
+        "c.lcov",
+    ]));
     let report = repo.dir.join("r");
     let pages = common::list_tree(&report.join("files"));
     assert_eq!(pages.len(), 1, "only the changed file: {pages:?}");
     let page = page_of(&report, "a.py");
-    assert_eq!(page.matches("<td class=on>+").count(), 2, "lines 3 and 4 marked as changed");
+    assert_eq!(
+        page.matches("<td class=on>+").count(),
+        2,
+        "lines 3 and 4 marked as changed"
+    );
 }
 
 /// A case as junitparser reads it: name, classname, properties, failure messages.

@@ -16,6 +16,7 @@ pub fn run(args: ConvertArgs) -> Result<u8> {
     // coverage.py stores absolute paths unless `relative_files` is set, and reports relative ones as 0% otherwise.
     let base = (!loaded.config.relative_files).then_some(loaded.root.as_path());
     write(&loaded.coverage, args.to, &args.output, base)?;
+    inputs::discard(loaded);
     Ok(exit::OK)
 }
 

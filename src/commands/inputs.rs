@@ -66,6 +66,13 @@ pub fn load(args: &InputArgs) -> Result<Loaded> {
     Ok(Loaded { coverage, config, root })
 }
 
+/// Frees `loaded` on a background thread. A large report's model is millions of map nodes, and freeing them one by
+/// one takes longer than writing the report; the command's result does not wait for it (the process exits, or, in a
+/// long-lived host, the thread finishes the job).
+pub fn discard(loaded: Loaded) {
+    std::thread::spawn(move || drop(loaded));
+}
+
 /// The root as an absolute path: `--root` or the current directory, canonicalised when possible.
 fn resolve_root(root: Option<&Path>) -> Result<PathBuf> {
     let root = match root {

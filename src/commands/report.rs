@@ -47,6 +47,8 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     }
 
     let total = table.total.percent();
+    drop(table);
+    inputs::discard(loaded);
     match settings.fail_under {
         Some(threshold) if should_fail_under(total, threshold, settings.precision) => {
             eprintln!(

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::Table;
+use super::{Row, Table};
 use crate::model::{Block, BlockCount, FileCoverage, Outcomes, PercentRule, Summary};
 
 /// The schema version written in `"schema"`. Bump it only for changes that can break a reader; adding fields does
@@ -195,8 +195,27 @@ pub fn write(table: &Table<'_>, options: JsonOptions, out: &mut dyn Write) -> io
     let totals = serde_json::to_string_pretty(&totals(table)).map_err(io::Error::other)?;
     w.raw(&totals.replace('\n', "\n  "))?;
     w.raw(",\n  \"files\": [")?;
-    let branch = |value: u64| table.branches.then_some(value);
-    for (i, row) in table.rows.iter().enumerate() {
+    // File entries are independent: large reports render them on all cores, each chunk into its own buffer, and the
+    // buffers are written in order.
+    let rows: Vec<(usize, &Row<'_>)> = table.rows.iter().enumerate().collect();
+    let buffers = crate::parallel::map_chunks(&rows, 256, |chunk| {
+        let mut buf = Vec::new();
+        let mut w = JsonWriter { out: &mut buf };
+        chunk
+            .iter()
+            .try_for_each(|&(i, row)| file_entry(&mut w, i, row, table.branches, options))
+            .map(|()| buf)
+    });
+    for buf in buffers {
+        w.out.write_all(&buf?)?;
+    }
+    w.raw(if table.rows.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" })
+}
+
+/// Entry `i` of the `files` list.
+fn file_entry(w: &mut JsonWriter<'_>, i: usize, row: &Row<'_>, branches: bool, options: JsonOptions) -> io::Result<()> {
+    let branch = |value: u64| branches.then_some(value);
+    {
         let s = &row.summary;
         w.raw(if i == 0 { "\n    {" } else { ",\n    {" })?;
         w.field("path", row.path, true)?;
@@ -212,9 +231,8 @@ pub fn write(table: &Table<'_>, options: JsonOptions, out: &mut dyn Write) -> io
         if options.detail {
             w.detail(row.file)?;
         }
-        w.raw("\n    }")?;
+        w.raw("\n    }")
     }
-    w.raw(if table.rows.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" })
 }
 
 /// serde_json's compact output with a space after `:` and `,`.
@@ -363,6 +381,20 @@ mod tests {
             let built = serde_json::to_value(document(&Table::new(&coverage), JsonOptions { detail })).unwrap();
             assert_eq!(streamed, built, "detail: {detail}");
         }
+    }
+
+    #[test]
+    fn many_files_rendered_in_chunks_parse_into_the_document() {
+        // Above 256 files per core the entries render on several threads; the output must read as one document.
+        let mut coverage = Coverage::default();
+        for i in 0..1500u32 {
+            let mut f = FileCoverage::new(PercentRule::Lines);
+            f.lines.extend([(1, u64::from(i % 2)), (2, 1)]);
+            coverage.files.insert(format!("d{}/f{i}.c", i % 7), f);
+        }
+        let streamed: serde_json::Value = serde_json::from_str(&render(&coverage, true)).unwrap();
+        let built = serde_json::to_value(document(&Table::new(&coverage), JsonOptions { detail: true })).unwrap();
+        assert_eq!(streamed, built);
     }
 
     #[test]

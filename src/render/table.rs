@@ -44,21 +44,10 @@ fn rows_in_parallel<'a>(files: &[(&'a String, &'a FileCoverage)]) -> Vec<Row<'a>
         summary: Summary::of_file(file),
         missing: missing_text(file),
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads < 2 || files.len() < 64 {
-        return files.iter().map(row).collect();
-    }
-    let per_thread = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(row).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
+    crate::parallel::map_chunks(files, 32, |chunk| chunk.iter().map(row).collect::<Vec<_>>())
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// The Missing column: missing lines as ranges, plus the untaken arcs of coverage.py data (branch ids `"a->b"`).

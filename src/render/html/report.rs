@@ -171,22 +171,10 @@ fn chart_dirs(dirs: &BTreeMap<String, Summary>) -> Vec<(&str, Summary)> {
 
 /// Maps `f` over `items` on all cores, keeping the order.
 fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads < 2 || items.len() < 16 {
-        return items.iter().map(f).collect();
-    }
-    let per_thread = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
+    crate::parallel::map_chunks(items, 8, |chunk| chunk.iter().map(&f).collect::<Vec<_>>())
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Reads the source of `path` (a key of the coverage data) from under `root`. A path that resolves outside the root
