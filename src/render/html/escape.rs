@@ -5,10 +5,20 @@
 /// in element content and inside a quoted attribute. ASCII control characters other than tab (which a browser may show
 /// as nothing, or which a NUL would end a string in some viewers) become U+FFFD.
 pub fn push_escaped(out: &mut String, text: &str) {
+    push_replacing(out, text, |c| matches!(c, '&' | '<' | '>' | '"' | '\''));
+}
+
+/// Appends `text` for element content only (never an attribute): quotes need no escaping there, and source code is
+/// full of them, so only `&`, `<`, `>` and control characters are replaced.
+pub fn push_escaped_content(out: &mut String, text: &str) {
+    push_replacing(out, text, |c| matches!(c, '&' | '<' | '>'));
+}
+
+/// Appends `text`, replacing each character `special` picks with its entity and every ASCII control character but tab
+/// with U+FFFD.
+fn push_replacing(out: &mut String, text: &str, special: impl Fn(char) -> bool) {
     let mut rest = text;
-    while let Some(i) =
-        rest.find(|c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || (c.is_ascii_control() && c != '\t'))
-    {
+    while let Some(i) = rest.find(|c: char| special(c) || (c.is_ascii_control() && c != '\t')) {
         out.push_str(&rest[..i]);
         let c = rest[i..].chars().next().unwrap_or('\0');
         match c {
@@ -17,24 +27,6 @@ pub fn push_escaped(out: &mut String, text: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            _ => out.push('\u{fffd}'),
-        }
-        rest = &rest[i + c.len_utf8()..];
-    }
-    out.push_str(rest);
-}
-
-/// Appends `text` for element content only (never an attribute): quotes need no escaping there, and source code is
-/// full of them, so only `&`, `<`, `>` and control characters are replaced.
-pub fn push_escaped_content(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(i) = rest.find(|c: char| matches!(c, '&' | '<' | '>') || (c.is_ascii_control() && c != '\t')) {
-        out.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or('\0');
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
             _ => out.push('\u{fffd}'),
         }
         rest = &rest[i + c.len_utf8()..];

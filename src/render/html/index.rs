@@ -95,22 +95,8 @@ fn links(out: &mut String, links: &[(String, String)]) {
 
 fn totals(out: &mut String, index: &Index<'_>) {
     let t = &index.total;
-    let _ = write!(
-        out,
-        "<p class=\"figures\" id=\"totals\"><span><b>{}%</b> covered</span> <span>{} of {} lines</span> \
-         <span>{} missed</span>",
-        display_percent(t.percent(), 1),
-        t.covered,
-        t.total,
-        t.missing()
-    );
-    if t.branches_total > 0 {
-        let _ = write!(
-            out,
-            " <span>{} of {} branches</span>",
-            t.branches_covered, t.branches_total
-        );
-    }
+    out.push_str("<p class=\"figures\" id=\"totals\">");
+    layout::push_figures(out, t, false);
     if let Some((covered, total)) = index.total_patch {
         let _ = write!(out, " <span>patch {covered} of {total} changed lines");
         if total > 0 {

@@ -1,7 +1,10 @@
 //! What every page shares: the document head (with the embedded stylesheet and a strict Content-Security-Policy,
-//! since nothing outside the page is ever loaded) and the closing tags.
+//! since nothing outside the page is ever loaded) and the closing tags; the figures line of the index and file pages.
+
+use std::fmt::Write as _;
 
 use super::escape::push_escaped;
+use crate::model::{Summary, display_percent};
 
 const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");
@@ -36,4 +39,27 @@ pub fn close(out: &mut String, timestamp: Option<&str>) {
         push_escaped(out, ts);
     }
     out.push_str("</footer>\n</body>\n</html>\n");
+}
+
+/// The figures of `s` as spans: percent, covered of measured lines, missed, and branches when there are any (with
+/// the partial count when `partial`). Shared by the index header and each file page's header.
+pub fn push_figures(out: &mut String, s: &Summary, partial: bool) {
+    let _ = write!(
+        out,
+        "<span><b>{}%</b> covered</span> <span>{} of {} lines</span> <span>{} missed</span>",
+        display_percent(s.percent(), 1),
+        s.covered,
+        s.total,
+        s.missing()
+    );
+    if s.branches_total > 0 {
+        let _ = write!(
+            out,
+            " <span>{} of {} branches</span>",
+            s.branches_covered, s.branches_total
+        );
+        if partial {
+            let _ = write!(out, " <span>{} partial</span>", s.partial_branches);
+        }
+    }
 }

@@ -103,21 +103,7 @@ fn header(out: &mut String, page: &FilePage<'_>) {
     out.push_str("<header>\n<nav><a href=\"../index.html\">\u{2190} All files</a></nav>\n<h1>");
     push_escaped(out, page.path);
     out.push_str("</h1>\n<p class=\"figures\">");
-    let _ = write!(
-        out,
-        "<span><b>{}%</b> covered</span> <span>{} of {} lines</span> <span>{} missed</span>",
-        display_percent(s.percent(), 1),
-        s.covered,
-        s.total,
-        s.missing()
-    );
-    if s.branches_total > 0 {
-        let _ = write!(
-            out,
-            " <span>{} of {} branches</span> <span>{} partial</span>",
-            s.branches_covered, s.branches_total, s.partial_branches
-        );
-    }
+    layout::push_figures(out, s, true);
     if let Some(base) = page.base_percent {
         let _ = write!(out, " <span>base {}%</span>", display_percent(base, 1));
     }
