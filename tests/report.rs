@@ -203,3 +203,29 @@ fn markdown_and_output_file() {
     let md = std::fs::read_to_string(dir.path().join("out.md")).expect("out.md written");
     assert!(md.starts_with("**Coverage: 75%** (3 of 4 lines)\n"), "{md}");
 }
+
+/// The README's first command: the bundled example (recorded coverage.py JSON and a Go profile) reports without
+/// Python or Go, each file by its own ecosystem's rule. Keeps that command true at every landing.
+#[test]
+fn readme_first_command_reports_the_bundled_example() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let out = common::stdout_ok(
+        common::prowcov()
+            .args(["report", "--root"])
+            .arg(&demo)
+            .args([demo.join("coverage/python.json"), demo.join("coverage/go.cover")]),
+    );
+    assert!(
+        out.contains("go/shapes/shapes.go               4      2      0      0    50%"),
+        "{out}"
+    );
+    assert!(
+        out.contains("python/src/demo/calc.py          17      8      8      2    44%"),
+        "{out}"
+    );
+    assert!(
+        out.trim_end()
+            .ends_with("TOTAL                            28     10      8      2    56%"),
+        "{out}"
+    );
+}
