@@ -39,6 +39,9 @@ pub enum Command {
     /// Post or update this job's PR comment (one per job, edited in place), and optionally set a commit status.
     /// Without a token (`--github-token-file`, `GITHUB_TOKEN`) nothing is sent: a dry run.
     CommentPost(CommentPostArgs),
+    /// Check prowcov's configuration (`.prowcov.toml` or `[tool.prowcov]` in `pyproject.toml`); `--dump` prints the
+    /// effective settings.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Args)]
@@ -460,4 +463,19 @@ pub enum StatusState {
     Success,
     Failure,
     Error,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print the effective settings (defaults < file < environment) as TOML, each key with the layer that set it.
+    #[arg(long)]
+    pub dump: bool,
+
+    /// The configuration file, instead of `.prowcov.toml` or `[tool.prowcov]` in `pyproject.toml` under --root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The repository root to look for the configuration in. Default: the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }

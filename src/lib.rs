@@ -22,12 +22,15 @@
 //!   per-commit index and the lookup; the only module that talks to object storage.
 //! - [`github`]: the metrics-bot: the sticky PR comment (found by its hidden marker, edited in place, never stale)
 //!   and the commit status; the only module that talks to GitHub.
+//! - [`config`]: prowcov's own configuration (`.prowcov.toml` or `[tool.prowcov]`), layered defaults < file <
+//!   environment < flags.
 //! - [`commands`]: one module per subcommand; orchestration only.
 //! - [`error`]: error types and the exit-code table; [`fsutil`]: atomic writes.
 
 pub mod analysis;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod formats;
 pub mod fsutil;

@@ -3,6 +3,7 @@
 mod baseline;
 mod combine;
 mod comment_post;
+mod config;
 mod convert;
 mod diff;
 mod html;
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Junit(args) => junit::run(args),
         Command::Diff(args) => diff::run(args),
         Command::CommentPost(args) => comment_post::run(args),
+        Command::Config(args) => config::run(args),
     }
 }
