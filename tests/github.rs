@@ -3,7 +3,7 @@
 //!   edit in place, pagination, other people's comments, stale heads, retries, dry run, the token kept secret;
 //! - Prism serving GitHub's published REST description (trimmed by scripts/github-contract), for the contract:
 //!   `prism mock` answers the bot's calls, and `prism proxy` in front of the fake checks a full two-run flow, the
-//!   fake's answers included. Those tests are `#[ignore]`d for a bare `cargo test` and fail when Prism is missing.
+//!   fake's answers included. Those tests are ignored (with a reason) for a bare `cargo test` and fail when Prism is missing.
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};

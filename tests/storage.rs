@@ -1,7 +1,7 @@
 //! Baselines in object storage: the same scenarios against the local folder, fake-gcs-server (GCS) and moto (S3),
 //! on real git histories; retries against a 503-then-200 stub; request counts with 10,000 earlier builds.
 //!
-//! The emulator tests are `#[ignore]`d for a bare `cargo test` and fail, never skip, when an emulator is missing:
+//! The emulator tests are ignored (with a reason) for a bare `cargo test` and fail, never skip, when an emulator is missing:
 //! run them with `PROWCOV_TEST_PYTHON=<venv>/bin/python PATH=<venv>/bin:$PATH cargo test --test storage --
 //! --include-ignored` after `scripts/provision`.
 

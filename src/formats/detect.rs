@@ -23,6 +23,23 @@ pub enum Format {
 
 const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
+/// Whether the file at `path` starts with SQLite's header (coverage.py data), reading only those bytes.
+pub(super) fn is_sqlite(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; SQLITE_MAGIC.len()];
+    let mut file = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::read(path, e)),
+        }
+    }
+    Ok(head[..filled] == *SQLITE_MAGIC)
+}
+
 /// Detects the format of `bytes`, the content of `path`.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format> {
     let unknown = |detail: String| {

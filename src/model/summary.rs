@@ -117,6 +117,19 @@ pub fn display_percent(pc: f64, precision: usize) -> String {
     format!("{shown:.precision$}")
 }
 
+/// Shows a change in percentage points with its sign (`+1.50`, `-0.25`); a change that rounds to nothing is shown
+/// unsigned (`0.00`, never `-0.00`).
+pub fn display_delta(points: f64, precision: usize) -> String {
+    let shown = format!("{:.precision$}", points.abs());
+    if shown.trim_start_matches(['0', '.']).is_empty() {
+        shown
+    } else if points > 0.0 {
+        format!("+{shown}")
+    } else {
+        format!("-{shown}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +144,14 @@ mod tests {
         assert_eq!(display_percent(100.0, 0), "100");
         assert_eq!(display_percent(0.0, 2), "0.00");
         assert_eq!(display_percent(85.714285, 2), "85.71");
+    }
+
+    #[test]
+    fn deltas_carry_a_sign_unless_they_round_to_nothing() {
+        assert_eq!(display_delta(1.5, 2), "+1.50");
+        assert_eq!(display_delta(-0.25, 2), "-0.25");
+        assert_eq!(display_delta(-0.001, 2), "0.00");
+        assert_eq!(display_delta(0.0, 1), "0.0");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: the reference tools (provisioned by `scripts/test`), the prowcov binary,
-//! and small process utilities. Tests that need a reference tool are `#[ignore]`d for a bare `cargo test` and fail
+//! and small process utilities. Tests that need a reference tool are ignored (with a reason) for a bare `cargo test` and fail
 //! loudly, never skip, when the tool is missing under `scripts/test`.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 

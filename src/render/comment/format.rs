@@ -1,7 +1,7 @@
 //! How figures and names look in the comment: percentages rounded as coverage.py rounds them, signed deltas, short
 //! SHAs, and file names shortened and escaped so that they cannot break a table or mention anyone.
 
-use crate::model::{Summary, display_percent};
+use crate::model::{Summary, display_delta, display_percent};
 use crate::render::markdown::escape;
 
 /// Longest file name shown, in characters; longer names keep their tail (the file name), the link keeps the full path.
@@ -20,17 +20,9 @@ pub(super) fn summary_cell(summary: Option<&Summary>, precision: usize, fallback
     summary.map_or_else(|| fallback.to_string(), |s| percent(s.percent(), precision))
 }
 
-/// A delta in percentage points with its sign (`+1.50`, `-0.25`); a change that rounds to nothing is `0.00`, never
-/// `-0.00`.
+/// A delta in percentage points with its sign (see [`display_delta`]).
 pub(super) fn signed(value: f64, precision: usize) -> String {
-    let shown = format!("{:.precision$}", value.abs());
-    if shown.trim_start_matches(['0', '.']).is_empty() {
-        shown
-    } else if value > 0.0 {
-        format!("+{shown}")
-    } else {
-        format!("-{shown}")
-    }
+    display_delta(value, precision)
 }
 
 /// The first hex digits of a SHA, bare so that GitHub links the commit; anything but hex is dropped.

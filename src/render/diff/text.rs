@@ -8,7 +8,7 @@ use super::DiffRenderOptions;
 use crate::analysis::DiffReport;
 use crate::analysis::gate::{RuleKind, RuleResult};
 use crate::analysis::patch::LineRange;
-use crate::model::{Summary, display_percent};
+use crate::model::{Summary, display_delta, display_percent};
 use crate::render::text::printable;
 
 /// A percentage as shown, `-` when unknown.
@@ -23,18 +23,7 @@ pub(super) fn summary_pc(summary: Option<&Summary>, precision: usize) -> String 
 
 /// A delta in points with its sign (`+1.50`, `-0.25`, `0.00`), `-` when unknown.
 pub(super) fn signed(value: Option<f64>, precision: usize) -> String {
-    match value {
-        None => "-".to_string(),
-        Some(v)
-            if format!("{:.precision$}", v.abs())
-                .trim_start_matches(['0', '.'])
-                .is_empty() =>
-        {
-            format!("{:.precision$}", 0.0)
-        }
-        Some(v) if v > 0.0 => format!("+{v:.precision$}"),
-        Some(v) => format!("{v:.precision$}"),
-    }
+    value.map_or_else(|| "-".to_string(), |v| display_delta(v, precision))
 }
 
 /// Ranges joined as `2-4, 8`.

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::charts;
 use super::escape::{push_escaped, safe_url};
 use super::layout;
+use crate::analysis::patch::PatchFigures;
 use crate::model::{Summary, display_percent};
 
 /// One file's row of the index.
@@ -99,8 +100,8 @@ fn totals(out: &mut String, index: &Index<'_>) {
     layout::push_figures(out, t, false);
     if let Some((covered, total)) = index.total_patch {
         let _ = write!(out, " <span>patch {covered} of {total} changed lines");
-        if total > 0 {
-            let _ = write!(out, " ({}%)", display_percent(percent(covered, total), 1));
+        if let Some(pc) = (PatchFigures { covered, total }).percent() {
+            let _ = write!(out, " ({}%)", display_percent(pc, 1));
         }
         out.push_str("</span>");
     }
@@ -160,9 +161,11 @@ fn table(out: &mut String, index: &Index<'_>) {
             }
         }
         if index.patch_column {
-            match row.patch {
-                Some((covered, total)) if total > 0 => {
-                    let p = percent(covered, total);
+            match row
+                .patch
+                .and_then(|(covered, total)| Some((covered, total, PatchFigures { covered, total }.percent()?)))
+            {
+                Some((covered, total, p)) => {
                     let _ = write!(
                         out,
                         "<td data-v=\"{p:.6}\">{}% ({covered}/{total})</td>",
@@ -175,12 +178,4 @@ fn table(out: &mut String, index: &Index<'_>) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
-}
-
-fn percent(covered: u64, total: u64) -> f64 {
-    if total == 0 {
-        100.0
-    } else {
-        100.0 * covered as f64 / total as f64
-    }
 }
