@@ -358,35 +358,28 @@ fn bad_inputs_are_exit_2_naming_the_file() {
     let bad = s._tmp.path().join("bad.info");
     std::fs::write(&good, lcov(&[("calc.py", &[(1, 1)])])).unwrap();
     std::fs::write(&bad, "this is not coverage\n").unwrap();
-    let out = common::prowcov()
-        .args([
-            "diff",
-            "--base",
-            path_str(&good),
-            "--head",
-            path_str(&bad),
-            "--repo",
-            path_str(&s.repo.dir),
-        ])
-        .env("PULL_BASE_SHA", &s.base_sha)
-        .output()
-        .unwrap();
+    let diff = |head: &Path, extra: &[&str]| {
+        common::prowcov()
+            .args([
+                "diff",
+                "--base",
+                path_str(&good),
+                "--head",
+                path_str(head),
+                "--repo",
+                path_str(&s.repo.dir),
+            ])
+            .args(extra)
+            .env("PULL_BASE_SHA", &s.base_sha)
+            .output()
+            .unwrap()
+    };
+
+    let out = diff(&bad, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad.info"), "{}", stderr(&out));
 
-    let out = common::prowcov()
-        .args([
-            "diff",
-            "--base",
-            path_str(&good),
-            "--head",
-            path_str(&good),
-            "--repo",
-            path_str(&s.repo.dir),
-        ])
-        .args(["--base-ref", "no-such-branch"])
-        .output()
-        .unwrap();
+    let out = diff(&good, &["--base-ref", "no-such-branch"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("base revision `no-such-branch` not found"),
@@ -394,19 +387,7 @@ fn bad_inputs_are_exit_2_naming_the_file() {
         stderr(&out)
     );
 
-    let out = common::prowcov()
-        .args([
-            "diff",
-            "--base",
-            path_str(&good),
-            "--head",
-            path_str(&good),
-            "--repo",
-            path_str(&s.repo.dir),
-        ])
-        .args(["--exclude", "src/[a"])
-        .output()
-        .unwrap();
+    let out = diff(&good, &["--exclude", "src/[a"]);
     assert_eq!(out.status.code(), Some(64), "a bad glob is a usage error");
 }
 
