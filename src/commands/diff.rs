@@ -168,16 +168,14 @@ pub fn run(args: DiffArgs) -> Result<u8> {
             repo_dir.display()
         ))
     })?;
-    let load = |paths: &[PathBuf]| {
-        inputs::load(&InputArgs {
-            inputs: paths.to_vec(),
-            root: Some(root.clone()),
-            rcfile: args.rcfile.clone(),
-            python: args.python.clone(),
-            ignore_errors: false,
-        })
-        .map(|loaded| loaded.coverage)
-    };
+    let reader = inputs::Reader::new(&InputArgs {
+        inputs: Vec::new(),
+        root: Some(root.clone()),
+        rcfile: args.rcfile.clone(),
+        python: args.python.clone(),
+        ignore_errors: false,
+    })?;
+    let load = |paths: &[PathBuf]| reader.read(paths);
     // The profiles are read on a second thread while git computes the changes. Git's errors (a shallow clone, a
     // missing base) still come first: they say what to fix before any coverage matters.
     let started = std::time::Instant::now();

@@ -29,41 +29,70 @@ const PROGRESS_MIN_INPUTS: usize = 20;
 
 /// Reads every input, reporting all that fail, and merges them.
 pub fn load(args: &InputArgs) -> Result<Loaded> {
-    let root = resolve_root(args.root.as_deref())?;
-    let config = config::load(args.rcfile.as_deref(), &root)?;
-    let paths = input_paths(args, &config, &root)?;
-    let options = ReadOptions { root: root.clone() };
+    let reader = Reader::new(args)?;
+    let paths = input_paths(args, &reader.config, &reader.root)?;
+    let coverage = reader.read(&paths)?;
+    Ok(Loaded {
+        coverage,
+        config: reader.config,
+        root: reader.root,
+    })
+}
 
-    let progress = progress_bar(paths.len());
-    let mut coverage = Coverage::default();
-    let mut data_files = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        progress.set_message(path.display().to_string());
-        match formats::read(&path, &options) {
-            Ok(Input::Model(part)) => coverage.absorb(part),
-            Ok(Input::CoveragePy(data)) => data_files.push(DataFile { path, data }),
-            Err(e) => errors.push(e),
-        }
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
+/// The root and the coverage.py configuration, resolved once, for reading any number of input sets (`diff` reads a
+/// base and a head).
+pub struct Reader {
+    pub root: PathBuf,
+    pub config: CoverageConfig,
+    analysis: AnalysisOptions,
+}
 
-    if !data_files.is_empty() {
-        let options = AnalysisOptions {
+impl Reader {
+    pub fn new(args: &InputArgs) -> Result<Reader> {
+        let root = resolve_root(args.root.as_deref())?;
+        let config = config::load(args.rcfile.as_deref(), &root)?;
+        let analysis = AnalysisOptions {
             python: args.python.clone(),
             rcfile: args.rcfile.clone(),
             root: root.clone(),
             ignore_errors: args.ignore_errors,
         };
-        match analysis::analyze(&data_files, &options) {
-            Ok(part) => coverage.absorb(part),
-            Err(e) => errors.push(e),
-        }
+        Ok(Reader { root, config, analysis })
     }
-    // A partial report would look like a real one, so any failure fails the whole run (after naming every cause).
-    Error::collect(errors)?;
-    Ok(Loaded { coverage, config, root })
+
+    /// Reads and merges `paths`, reporting every one that fails.
+    pub fn read(&self, paths: &[PathBuf]) -> Result<Coverage> {
+        let options = ReadOptions {
+            root: self.root.clone(),
+        };
+        let progress = progress_bar(paths.len());
+        let mut coverage = Coverage::default();
+        let mut data_files = Vec::new();
+        let mut errors = Vec::new();
+        for path in paths {
+            progress.set_message(path.display().to_string());
+            match formats::read(path, &options) {
+                Ok(Input::Model(part)) => coverage.absorb(part),
+                Ok(Input::CoveragePy(data)) => data_files.push(DataFile {
+                    path: path.clone(),
+                    data,
+                }),
+                Err(e) => errors.push(e),
+            }
+            progress.inc(1);
+        }
+        progress.finish_and_clear();
+
+        if !data_files.is_empty() {
+            match analysis::analyze(&data_files, &self.analysis) {
+                Ok(part) => coverage.absorb(part),
+                Err(e) => errors.push(e),
+            }
+        }
+        // A partial report would look like a real one, so any failure fails the whole run (after naming every cause).
+        Error::collect(errors)?;
+        Ok(coverage)
+    }
 }
 
 /// Frees `loaded` on a background thread. A large report's model is millions of map nodes, and freeing them one by
