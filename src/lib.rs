@@ -39,4 +39,5 @@ pub mod model;
 pub mod parallel;
 pub mod python;
 pub mod render;
+pub mod runner;
 pub mod storage;
