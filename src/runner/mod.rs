@@ -5,11 +5,11 @@
 //! whatever coverage exists is returned); an error means no usable result: the command could not start, the log
 //! could not be created, or no coverage data exists after the run.
 //!
-//! - [`python`]: coverage.py with the user's own configuration plus ours ([`rcfile`]), subprocesses measured, the
+//! - `python`: coverage.py with the user's own configuration plus ours (`rcfile`), subprocesses measured, the
 //!   parallel data combined by prowcov.
-//! - [`go`]: `go test -covermode=atomic -coverprofile -coverpkg`.
-//! - [`command`]: any argv, then the globs of the profiles it writes.
-//! - [`process`] starts the child (signals forwarded, exit code) and [`tee`] copies its output to stderr and the log.
+//! - `go`: `go test -covermode=atomic -coverprofile -coverpkg`.
+//! - `command`: any argv, then the globs of the profiles it writes.
+//! - `process` starts the child (signals forwarded, exit code) and `tee` copies its output to stderr and the log.
 
 mod command;
 mod go;
