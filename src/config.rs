@@ -571,8 +571,8 @@ impl Config {
             "bot.token-file" => self.bot.token_file = Some(PathBuf::from(value)),
             "bot.login" => self.bot.login = Some(value.to_owned()),
             "run.runner" => {
-                self.run.runner =
-                    Runner::parse(value).ok_or_else(|| format!("expected auto, python, go, command or none, found `{value}`"))?;
+                self.run.runner = Runner::parse(value)
+                    .ok_or_else(|| format!("expected auto, python, go, command or none, found `{value}`"))?;
             }
             _ => return Err(format!("`{key}` cannot be set from a string")),
         }

@@ -178,11 +178,19 @@ impl JobSettings {
     /// The bot's token file, a relative path resolved against the root.
     pub fn token_file(&self) -> Option<PathBuf> {
         let file = self.config.config.bot.token_file.as_ref()?;
-        Some(if file.is_absolute() || self.config.origins.get("bot.token-file").is_some_and(|o| !matches!(o, Origin::File)) {
-            file.clone()
-        } else {
-            self.root.join(file)
-        })
+        Some(
+            if file.is_absolute()
+                || self
+                    .config
+                    .origins
+                    .get("bot.token-file")
+                    .is_some_and(|o| !matches!(o, Origin::File))
+            {
+                file.clone()
+            } else {
+                self.root.join(file)
+            },
+        )
     }
 }
 
@@ -230,12 +238,22 @@ fn resolve_root(root: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// The coverage files `auto` looks for outside Prow, at the root.
-pub const WELL_KNOWN_PROFILES: &[&str] = &[".coverage", "coverage.xml", "coverage.json", "lcov.info", "coverage.out"];
+pub const WELL_KNOWN_PROFILES: &[&str] = &[
+    ".coverage",
+    "coverage.xml",
+    "coverage.json",
+    "lcov.info",
+    "coverage.out",
+];
 
 /// Decides how the coverage is obtained: `--profile`, else the runner (flag, then configuration) resolved.
 fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> Result<Tests> {
     let run = &config.config.run;
-    let command = if args.command.is_empty() { run.command.clone() } else { args.command.clone() };
+    let command = if args.command.is_empty() {
+        run.command.clone()
+    } else {
+        args.command.clone()
+    };
     let runner = match args.runner {
         Some(RunnerArg::Auto) => Runner::Auto,
         Some(RunnerArg::Python) => Runner::Python,
@@ -279,7 +297,11 @@ fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> R
         Runner::Auto => {
             if !in_prow {
                 let existing: Vec<PathBuf> = if run.profiles.is_empty() {
-                    WELL_KNOWN_PROFILES.iter().map(|n| root.join(n)).filter(|p| p.is_file()).collect()
+                    WELL_KNOWN_PROFILES
+                        .iter()
+                        .map(|n| root.join(n))
+                        .filter(|p| p.is_file())
+                        .collect()
                 } else {
                     globbed()?
                 };

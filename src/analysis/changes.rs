@@ -160,7 +160,10 @@ impl GitRepo {
     /// The committer date of `sha` as `YYYY-MM-DD` (UTC).
     pub fn commit_date(&self, sha: &str) -> Result<String> {
         let oid = self.commit(sha, "commit")?;
-        let commit = self.repo.find_commit(oid).map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
         let days = commit.time().seconds().div_euclid(86_400);
         Ok(crate::render::civil_date(days))
     }

@@ -182,13 +182,19 @@ impl Job {
             self.s.mode,
             self.s.job_name,
             self.s.build_id,
-            if self.s.prow.is_some() { "" } else { " (not in Prow: the local defaults apply)" },
+            if self.s.prow.is_some() {
+                ""
+            } else {
+                " (not in Prow: the local defaults apply)"
+            },
             self.s.root.display(),
             self.s.artifacts.display()
         );
         std::fs::create_dir_all(&self.s.artifacts).map_err(|e| Error::write(&self.s.artifacts, e))?;
         // Storage is opened first: a wrong URL or missing credentials fail in a second, not after the tests.
-        let store = self.time("storage", |job| Store::open(&job.s.storage_url(), &StoreOptions::from_env()))?;
+        let store = self.time("storage", |job| {
+            Store::open(&job.s.storage_url(), &StoreOptions::from_env())
+        })?;
         let measured = self.measure()?;
         self.summary.totals = Some(totals(&total(&measured.coverage)));
 
@@ -382,7 +388,10 @@ impl Job {
     fn html_links(&self) -> Vec<(String, String)> {
         let mut links = Vec::new();
         if let (Some(template), Some(upload)) = (&self.s.config.config.links.build, self.upload()) {
-            links.push(("Prow build".to_owned(), expand(template, &upload.bucket, &upload.build_path, &self.s)));
+            links.push((
+                "Prow build".to_owned(),
+                expand(template, &upload.bucket, &upload.build_path, &self.s),
+            ));
         }
         links
     }
@@ -414,7 +423,11 @@ impl Job {
                 self.s.root.display()
             );
         }
-        eprintln!("prowcov {}: HTML report: {}", self.s.mode, dir.join("index.html").display());
+        eprintln!(
+            "prowcov {}: HTML report: {}",
+            self.s.mode,
+            dir.join("index.html").display()
+        );
         Ok(())
     }
 
@@ -468,7 +481,9 @@ impl Job {
         let label = format!("{}@{}", repo.commit_date(&sha)?, &sha[..sha.len().min(7)]);
         let percent = total(&measured.coverage).percent();
         let job = self.s.job_name.clone();
-        let history = self.time("history", |_| storage::history::append(store, &job, &branch, &label, percent))?;
+        let history = self.time("history", |_| {
+            storage::history::append(store, &job, &branch, &label, percent)
+        })?;
         let path = self.artifact(HISTORY);
         write_atomic(&path, |w| w.write_all(storage::history::render(&history).as_bytes()))?;
         let options = HtmlOptions {
@@ -496,12 +511,19 @@ impl Job {
                 ignore_whitespace: false,
             })
         })?;
-        let head_sha = self.s.pull.as_ref().map_or_else(|| changes.refs.head_sha.clone(), |p| p.sha.clone());
+        let head_sha = self
+            .s
+            .pull
+            .as_ref()
+            .map_or_else(|| changes.refs.head_sha.clone(), |p| p.sha.clone());
         self.summary.commit = Some(changes.refs.head_sha.clone());
         let branch = match &self.s.base {
             Base::Prow { branch, .. } => branch.clone(),
             Base::Local(_) => repo.branch_name(&changes.refs.base_ref).unwrap_or_else(|| {
-                tracing::info!("{} names no branch; looking for baselines of `main`", changes.refs.base_ref);
+                tracing::info!(
+                    "{} names no branch; looking for baselines of `main`",
+                    changes.refs.base_ref
+                );
                 "main".to_owned()
             }),
         };
@@ -524,7 +546,10 @@ impl Job {
         };
         let lookup = self.time("baseline", |_| storage::find(store, &query))?;
         for skipped in &lookup.skipped {
-            eprintln!("prowcov: skipped baseline candidate {}: {}", skipped.object, skipped.reason);
+            eprintln!(
+                "prowcov: skipped baseline candidate {}: {}",
+                skipped.object, skipped.reason
+            );
         }
         match &lookup.found {
             Some(found) => eprintln!(
@@ -562,7 +587,13 @@ impl Job {
                 min_file: config.gate.min_file.map(|p| p.get()),
             };
             let mut paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
-            paths.extend(base_coverage.files.keys().chain(measured.coverage.files.keys()).map(String::as_str));
+            paths.extend(
+                base_coverage
+                    .files
+                    .keys()
+                    .chain(measured.coverage.files.keys())
+                    .map(String::as_str),
+            );
             paths.sort_unstable();
             paths.dedup();
             let attributes = repo.attributes(paths)?;
@@ -627,7 +658,9 @@ impl Job {
         });
         let comment_path = self.artifact(COMMENT);
         write_atomic(&comment_path, |w| w.write_all(body.as_bytes()))?;
-        self.time("github", |job| job.post(&body, &comment_path, &head_sha, &report, measured, html_url))?;
+        self.time("github", |job| {
+            job.post(&body, &comment_path, &head_sha, &report, measured, html_url)
+        })?;
         for rule in &failed {
             eprintln!("coverage gate failed: {rule}");
         }
@@ -641,7 +674,11 @@ impl Job {
         let rest = url.strip_prefix("gs://")?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         let prefix = prefix.trim_matches('/');
-        let path = if prefix.is_empty() { build.dir() } else { format!("{prefix}/{}", build.dir()) };
+        let path = if prefix.is_empty() {
+            build.dir()
+        } else {
+            format!("{prefix}/{}", build.dir())
+        };
         Some(template.expand(&LinkVars {
             bucket,
             path: &path,
@@ -665,7 +702,11 @@ impl Job {
                 JobType::Batch => "a batch job posts no comment",
                 _ => "not a Prow pre-submit (no PR to comment on)",
             };
-            eprintln!("prowcov {}: {why}; the comment is in {}", self.s.mode, saved_at.display());
+            eprintln!(
+                "prowcov {}: {why}; the comment is in {}",
+                self.s.mode,
+                saved_at.display()
+            );
             self.summary.comment = Some("not posted".to_owned());
             return Ok(());
         };
