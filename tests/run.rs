@@ -255,7 +255,9 @@ fn python_project(extra_function: bool, fail: bool) -> Vec<(&'static str, String
         (
             "pyproject.toml",
             "[tool.pytest.ini_options]\npythonpath = [\"src\"]\n\n[tool.coverage.run]\nbranch = true\nsource = [\"src\"]\n\n\
-             [tool.prowcov.storage]\npostsubmit-job = \"post-demo-coverage\"\n\n[tool.prowcov.gate]\nmin-patch = 50\n"
+             [tool.prowcov.storage]\npostsubmit-job = \"post-demo-coverage\"\n\n[tool.prowcov.gate]\nmin-patch = 50\n\n\
+             [tool.prowcov.links]\nartifacts = \"https://gcsweb.example.com/gcs/{bucket}/{path}\"\n\n\
+             [tool.prowcov.bot]\nstatus = true\n"
                 .to_owned(),
         ),
         (".gitignore", ".prowcov/\n__pycache__/\n.pytest_cache/\n".to_owned()),
@@ -416,6 +418,12 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
         "{body}"
     );
     assert!(body.contains("src/app/calc.py"), "{body}");
+    let report_url = format!(
+        "https://gcsweb.example.com/gcs/{BUCKET}/pr-logs/pull/acme_demo/7/{PRE_JOB}/200/artifacts/html/index.html"
+    );
+    assert!(body.contains(&report_url), "the comment links the uploaded HTML report: {body}");
+    assert_eq!(pre["status"], "set", "{pre:#}");
+    assert_eq!(github.fake.count("POST", &format!("/statuses/{pr_sha}")), 1, "the status is set on the PR's head");
     assert_eq!(
         body,
         &std::fs::read_to_string(pre_artifacts.join("comment.md")).expect("comment.md")
