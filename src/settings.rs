@@ -268,7 +268,13 @@ fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> R
                 "--profile reads coverage files instead of running the tests: drop the test command or --runner".into(),
             ));
         }
-        return Ok(Tests::Existing(args.profile.iter().map(|p| root.join(p)).collect()));
+        // Relative to the current directory, as any path on a command line.
+        return args
+            .profile
+            .iter()
+            .map(|p| std::path::absolute(p).map_err(|e| Error::read(p, e)))
+            .collect::<Result<Vec<_>>>()
+            .map(Tests::Existing);
     }
     let globbed = || -> Result<Vec<PathBuf>> {
         let globs: Vec<String> = run.profiles.iter().map(|g| g.as_str().to_owned()).collect();

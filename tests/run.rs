@@ -421,9 +421,16 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
     let report_url = format!(
         "https://gcsweb.example.com/gcs/{BUCKET}/pr-logs/pull/acme_demo/7/{PRE_JOB}/200/artifacts/html/index.html"
     );
-    assert!(body.contains(&report_url), "the comment links the uploaded HTML report: {body}");
+    assert!(
+        body.contains(&report_url),
+        "the comment links the uploaded HTML report: {body}"
+    );
     assert_eq!(pre["status"], "set", "{pre:#}");
-    assert_eq!(github.fake.count("POST", &format!("/statuses/{pr_sha}")), 1, "the status is set on the PR's head");
+    assert_eq!(
+        github.fake.count("POST", &format!("/statuses/{pr_sha}")),
+        1,
+        "the status is set on the PR's head"
+    );
     assert_eq!(
         body,
         &std::fs::read_to_string(pre_artifacts.join("comment.md")).expect("comment.md")

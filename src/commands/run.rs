@@ -191,10 +191,15 @@ impl Job {
             self.s.artifacts.display()
         );
         std::fs::create_dir_all(&self.s.artifacts).map_err(|e| Error::write(&self.s.artifacts, e))?;
+        let url = self.s.storage_url();
+        if self.s.prow.is_some() && !url.contains("://") {
+            eprintln!(
+                "warning: baselines are kept in the local folder {url}, which goes away with the pod; set \
+                 storage.url or PROWCOV_STORAGE to a gs:// or s3:// URL so that pre-submits can find them"
+            );
+        }
         // Storage is opened first: a wrong URL or missing credentials fail in a second, not after the tests.
-        let store = self.time("storage", |job| {
-            Store::open(&job.s.storage_url(), &StoreOptions::from_env())
-        })?;
+        let store = self.time("storage", |_| Store::open(&url, &StoreOptions::from_env()))?;
         let measured = self.measure()?;
         self.summary.totals = Some(totals(&total(&measured.coverage)));
 
