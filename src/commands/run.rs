@@ -26,8 +26,7 @@ use crate::config::{LinkTemplate, LinkVars};
 use crate::error::{Error, Result, exit};
 use crate::fsutil::write_atomic;
 use crate::github::{
-    BotOptions, CommentRequest, GateState, MetricsBot, Outcome, RepoRef, RetryPolicy, StatusOutcome, StatusRequest,
-    TokenSource,
+    BotOptions, CommentRequest, GateState, MetricsBot, RepoRef, RetryPolicy, StatusOutcome, StatusRequest, TokenSource,
 };
 use crate::model::{Coverage, Summary};
 use crate::prow::{self, JobType};
@@ -732,25 +731,12 @@ impl Job {
             body: body.to_owned(),
             saved_at: Some(saved_at.to_path_buf()),
         })?;
-        let said = match &outcome {
-            Outcome::Created(id) => format!("created comment {id} on {repo}#{}", pull.number),
-            Outcome::Updated(id) => format!("updated comment {id} on {repo}#{}", pull.number),
-            Outcome::SkippedStale { newer_head } => format!(
-                "left the comment on {repo}#{} alone: the PR has moved on to {newer_head}",
-                pull.number
-            ),
-            Outcome::DryRun => format!(
-                "dry run (no GitHub token): nothing posted; the comment is in {}",
-                saved_at.display()
-            ),
-        };
-        eprintln!("prowcov {}: {said}", self.s.mode);
-        self.summary.comment = Some(match outcome {
-            Outcome::Created(_) => "created".to_owned(),
-            Outcome::Updated(_) => "updated".to_owned(),
-            Outcome::SkippedStale { .. } => "skipped: stale".to_owned(),
-            Outcome::DryRun => "dry run".to_owned(),
-        });
+        eprintln!(
+            "prowcov {}: {}",
+            self.s.mode,
+            outcome.describe(&repo, pull.number, saved_at)
+        );
+        self.summary.comment = Some(outcome.as_str().to_owned());
         if bot_config.status {
             let precision = self.s.config.config.report.precision.get();
             let state = if measured.tests_failed().is_some() || !report.gate.passed {
