@@ -186,6 +186,14 @@ impl ProwEnv {
                 }
             }
         };
+        if let Err(e) = crate::storage::layout::validate_names(&job_name, &refs.base_ref, "0000000") {
+            let var = if job_type == JobType::Periodic {
+                "JOB_SPEC extra_refs[0].base_ref"
+            } else {
+                "PULL_BASE_REF"
+            };
+            return Err(Error::config(None, None, format!("{var}: {e}")));
+        }
         let upload = spec
             .as_ref()
             .and_then(|s| s.upload(job_type, &job_name, &build_id, &refs));
@@ -520,6 +528,18 @@ mod tests {
         let mut m = presubmit();
         m.insert("BUILD_ID".into(), "../x".into());
         assert!(error(&m).contains("BUILD_ID"), "{}", error(&m));
+    }
+
+    #[test]
+    fn a_base_branch_that_cannot_key_baselines_is_named() {
+        let mut m = presubmit();
+        m.insert("PULL_BASE_REF".into(), "../../x".into());
+        m.insert("PULL_REFS".into(), format!("../../x:{BASE},7:{HEAD}"));
+        assert!(
+            error(&m).starts_with("PULL_BASE_REF: branch \"../../x\""),
+            "{}",
+            error(&m)
+        );
     }
 
     #[test]

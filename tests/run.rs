@@ -242,7 +242,9 @@ fn python_project(extra_function: bool, fail: bool) -> Vec<(&'static str, String
         "def add(a, b):\n    return a + b\n\n\ndef sign(x):\n    if x > 0:\n        return 1\n    if x < 0:\n        return -1\n    return 0\n",
     );
     let mut tests = String::from(
-        "from app.calc import add, sign\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_sign():\n    assert sign(3) == 1\n",
+        "import os\n\nfrom app.calc import add, sign\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n\
+         def test_sign():\n    assert sign(3) == 1\n\n\ndef test_no_token():\n    assert \"GITHUB_TOKEN\" not in os.environ\n\
+         assert \"PROWCOV_GITHUB_TOKEN_FILE\" not in os.environ\n",
     );
     if extra_function {
         calc.push_str("\n\ndef clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return hi\n    return x\n");
@@ -256,8 +258,7 @@ fn python_project(extra_function: bool, fail: bool) -> Vec<(&'static str, String
             "pyproject.toml",
             "[tool.pytest.ini_options]\npythonpath = [\"src\"]\n\n[tool.coverage.run]\nbranch = true\nsource = [\"src\"]\n\n\
              [tool.prowcov.storage]\npostsubmit-job = \"post-demo-coverage\"\n\n[tool.prowcov.gate]\nmin-patch = 50\n\n\
-             [tool.prowcov.links]\nartifacts = \"https://gcsweb.example.com/gcs/{bucket}/{path}\"\n\n\
-             [tool.prowcov.bot]\nstatus = true\n"
+             [tool.prowcov.links]\nartifacts = \"https://gcsweb.example.com/gcs/{bucket}/{path}\"\n"
                 .to_owned(),
         ),
         (".gitignore", ".prowcov/\n__pycache__/\n.pytest_cache/\n".to_owned()),
@@ -366,8 +367,14 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
     let base = commit_files(&repo, "base", &python_project(false, false));
     let mut logs = String::new();
     let mut run = |job: ProwJob, expect: i32| -> Output {
-        let job = job.services(&gcs, &github, &token_file);
-        let out = prowcov_in(&repo.dir, &job.env, &["run"]);
+        // GITHUB_TOKEN is set too: the file wins, and the tests must not see either (test_no_token checks).
+        let job = job.services(&gcs, &github, &token_file).set("GITHUB_TOKEN", TOKEN);
+        let status = job.env["JOB_TYPE"] == "presubmit";
+        let out = prowcov_in(
+            &repo.dir,
+            &job.env,
+            if status { &["run", "--status"] } else { &["run"] },
+        );
         logs.push_str(&text(&out));
         assert_eq!(out.status.code(), Some(expect), "{}", text(&out));
         out
@@ -391,7 +398,10 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
     let junit = std::fs::read_to_string(post_artifacts.join("junit_coverage.xml")).expect("junit");
     assert!(junit.contains("src/app/calc.py"), "{junit}");
     let log = std::fs::read_to_string(post_artifacts.join("tests.log")).expect("tests.log");
-    assert!(log.contains("2 passed"), "the tests' output is saved: {log}");
+    assert!(
+        log.contains("3 passed"),
+        "the tests' output is saved, and they saw no token: {log}"
+    );
 
     // PR 7 adds clamp(); Prow checks out the PR merged into main.
     repo.git(&["checkout", "-q", "-b", "feature"]);
@@ -595,4 +605,95 @@ fn a_go_module_through_postsubmit_and_presubmit() {
         comments[0].2
     );
     assert!(!text(&out).contains(TOKEN));
+}
+
+/// A Prow post-submit measures the commit Prow names: a checkout elsewhere would record one commit's coverage as
+/// another's baseline, so it is refused before anything runs, and nothing is recorded.
+#[test]
+fn a_postsubmit_whose_checkout_is_not_pull_base_sha_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = GitRepo::init(&dir.path().join("repo"));
+    let first = repo.commit("one", &[(".gitignore", ".prowcov/\n"), ("a.c", "int a;\n")]);
+    repo.commit("two", &[("a.c", "int a;\nint b;\n")]);
+    std::fs::write(repo.dir.join("a.info"), "SF:a.c\nDA:1,1\nend_of_record\n").expect("lcov");
+    let artifacts = dir.path().join("artifacts");
+    let job = ProwJob::new("postsubmit", POST_JOB, "5", &artifacts).refs(&first, None);
+    let out = prowcov_in(&repo.dir, &job.env, &["run", "--profile", "a.info"]);
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("PULL_BASE_SHA is {first} but the checkout at")),
+        "{}",
+        text(&out)
+    );
+    assert!(!repo.dir.join(".prowcov/logs").exists(), "nothing recorded");
+}
+
+/// Artifacts of an earlier run in the same folder never pass for this run's: they are removed first, and a run that
+/// fails still writes `summary.json`, with the error and its exit code.
+#[test]
+fn a_failed_rerun_leaves_no_earlier_artifacts_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = GitRepo::init(&dir.path().join("repo"));
+    repo.commit("base", &[(".gitignore", ".prowcov/\n*.info\n"), ("a.c", "int a;\n")]);
+    std::fs::write(repo.dir.join("a.info"), "SF:a.c\nDA:1,1\nend_of_record\n").expect("lcov");
+    std::fs::write(repo.dir.join("bad.info"), "SF:a.c\nDA:one,1\nend_of_record\n").expect("lcov");
+    let env = BTreeMap::new();
+    let artifacts = repo.dir.join(".prowcov/artifacts/postsubmit");
+    let out = prowcov_in(&repo.dir, &env, &["postsubmit", "--profile", "a.info"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(artifacts.join("junit_coverage.xml").is_file() && artifacts.join("html/index.html").is_file());
+
+    let out = prowcov_in(&repo.dir, &env, &["postsubmit", "--profile", "bad.info"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        !artifacts.join("junit_coverage.xml").exists(),
+        "the earlier JUnit is gone"
+    );
+    assert!(!artifacts.join("html").exists(), "the earlier HTML is gone");
+    let summary = read_json(&artifacts.join("summary.json"));
+    assert_eq!(summary["exit_code"], 2, "{summary:#}");
+    assert!(
+        summary["error"].as_str().is_some_and(|e| e.contains("bad.info:2")),
+        "{summary:#}"
+    );
+}
+
+/// The command runner reads only the coverage files its command wrote: an old file matching `run.profiles` (or an
+/// earlier run's `coverage.json` under `.prowcov/`) is left out with a warning, never taken for this run's coverage.
+#[test]
+fn the_command_runner_never_takes_an_old_profile_for_this_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = GitRepo::init(&dir.path().join("repo"));
+    repo.commit(
+        "base",
+        &[
+            (".gitignore", ".prowcov/\n"),
+            ("a.c", "int a;\n"),
+            ("old.info", "SF:a.c\nDA:1,1\nend_of_record\n"),
+            (
+                ".prowcov.toml",
+                "[run]\nrunner = \"command\"\ncommand = [\"true\"]\nprofiles = [\"*.info\", \"*.json\"]\n",
+            ),
+        ],
+    );
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(repo.dir.join("old.info"))
+        .and_then(|f| f.set_modified(old))
+        .expect("age old.info");
+    let out = prowcov_in(&repo.dir, &BTreeMap::new(), &["postsubmit"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("old.info matches run.profiles but was not written by this run"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stderr.contains("no coverage files written by `true` match run.profiles"),
+        "{}",
+        text(&out)
+    );
 }

@@ -138,6 +138,11 @@ impl Filter {
     }
 }
 
+/// Checks `patterns` as [`find_files`] compiles them; `what` names them in the error.
+pub fn check_globs(patterns: &[String], what: &str) -> Result<()> {
+    Globs::new(patterns, what).map(drop)
+}
+
 /// The files under `root` matching any of `patterns` (the globs of [`Filter`]: relative to the root, a glob
 /// without `/` matches the file name anywhere), sorted. `.git` and prowcov's own `.prowcov` folder are skipped.
 /// `what` names the patterns in errors (`run.profiles`).

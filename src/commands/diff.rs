@@ -264,6 +264,7 @@ fn render_comment(report: &DiffReport, settings: &CommentSettings, render: DiffR
             html_all_files: false,
         },
         head_tests_failed: None,
+        prow: true,
         precision: render.precision,
     })
 }

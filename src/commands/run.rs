@@ -66,6 +66,8 @@ struct Job {
     s: JobSettings,
     phases: Vec<(&'static str, Duration)>,
     summary: RunSummary,
+    /// The exit code of a failure to post the comment or status, which the job survives.
+    post_failure: Option<u8>,
 }
 
 /// `summary.json`: what the run did, for people and for tools. Deterministic: no times, no durations.
@@ -91,6 +93,8 @@ struct RunSummary {
     status: Option<String>,
     artifacts: Vec<String>,
     exit_code: u8,
+    /// Why the run failed, when it did.
+    error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -165,6 +169,7 @@ impl Job {
             s,
             phases: Vec::new(),
             summary,
+            post_failure: None,
         }
     }
 
@@ -189,7 +194,48 @@ impl Job {
             self.s.root.display(),
             self.s.artifacts.display()
         );
-        std::fs::create_dir_all(&self.s.artifacts).map_err(|e| Error::write(&self.s.artifacts, e))?;
+        self.clear_artifacts()?;
+        let outcome = self.work();
+        // summary.json is written on every path, so a failed run never leaves an earlier run's summary behind.
+        let (code, error) = match &outcome {
+            Ok(code) => (*code, None),
+            Err(e) => (e.exit_code(), Some(e.to_string())),
+        };
+        self.summary.exit_code = code;
+        self.summary.error = error;
+        self.summary.artifacts.push(SUMMARY.to_owned());
+        self.summary.artifacts.sort();
+        let summary_path = self.s.artifacts.join(SUMMARY);
+        let written = write_atomic(&summary_path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &self.summary)?;
+            w.write_all(b"\n")
+        });
+        self.print_phases();
+        let code = outcome?;
+        written?;
+        Ok(code)
+    }
+
+    /// Removes what an earlier run left under the artifact names this run writes (and nothing else), so that no
+    /// earlier file passes for this run's.
+    fn clear_artifacts(&self) -> Result<()> {
+        let dir = &self.s.artifacts;
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        for name in [SUMMARY, TESTS_LOG, COVERAGE, JUNIT, COMMENT, DIFF, HISTORY] {
+            let path = dir.join(name);
+            if path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
+            }
+        }
+        let html = dir.join(HTML_DIR);
+        if html.is_dir() {
+            std::fs::remove_dir_all(&html).map_err(|e| Error::write(&html, e))?;
+        }
+        Ok(())
+    }
+
+    /// Everything between the settings and `summary.json`; the exit code.
+    fn work(&mut self) -> Result<u8> {
         let url = self.s.storage_url();
         if self.s.prow.is_some() && !url.contains("://") {
             eprintln!(
@@ -213,23 +259,6 @@ impl Job {
             }
             JobType::Presubmit | JobType::Batch => self.presubmit(&store, &measured)?,
         };
-
-        let code = if measured.tests_failed().is_some() {
-            exit::TESTS_FAILED
-        } else if gate_failed {
-            exit::THRESHOLD_FAILED
-        } else {
-            exit::OK
-        };
-        self.summary.exit_code = code;
-        self.summary.artifacts.push(SUMMARY.to_owned());
-        self.summary.artifacts.sort();
-        let summary_path = self.s.artifacts.join(SUMMARY);
-        write_atomic(&summary_path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &self.summary)?;
-            w.write_all(b"\n")
-        })?;
-        self.print_phases();
         if let Some(status) = measured.tests_failed() {
             eprintln!(
                 "prowcov {}: the tests failed (exit status {status}); the coverage was still reported. Their output: {}",
@@ -237,7 +266,16 @@ impl Job {
                 self.s.artifacts.join(TESTS_LOG).display()
             );
         }
-        Ok(code)
+        // The order: the tests' failure first (what to fix), then a failure to post, then the gate.
+        Ok(if measured.tests_failed().is_some() {
+            exit::TESTS_FAILED
+        } else if let Some(code) = self.post_failure {
+            code
+        } else if gate_failed {
+            exit::THRESHOLD_FAILED
+        } else {
+            exit::OK
+        })
     }
 
     fn print_phases(&self) {
@@ -330,8 +368,12 @@ impl Job {
             (Err(e), _) => return Err(e),
         };
         if coverage.files.is_empty() {
+            let tests = match tests_exit {
+                Some(0) | None => String::new(),
+                Some(status) => format!("; the tests failed (exit status {status}): see {TESTS_LOG}"),
+            };
             return Err(Error::Data(format!(
-                "the coverage data measures no files ({}); check the runner's source/include settings",
+                "the coverage data measures no files ({}); check the runner's source/include settings{tests}",
                 self.summary.tests.profiles.join(", ")
             )));
         }
@@ -355,27 +397,14 @@ impl Job {
         GitRepo::open(&self.s.root)
     }
 
-    /// The commit and branch a post-submit or periodic measured.
-    fn measured_commit(&self, repo: &GitRepo) -> Result<(String, String)> {
-        let head = repo.head_sha()?;
-        let Some(prow) = &self.s.prow else {
-            let branch = repo.head_branch().ok_or_else(|| {
-                Error::Usage(
-                    "the checkout is a detached HEAD: check out the branch whose coverage this is (its name keys the \
-                     baselines)"
-                        .into(),
-                )
-            })?;
-            return Ok((head, branch));
-        };
-        let sha = match &prow.refs.base_sha {
-            Some(sha) if !head.starts_with(sha.as_str()) => {
-                tracing::warn!("HEAD is {head} but PULL_BASE_SHA is {sha}; recording {sha} as Prow names it");
-                sha.clone()
-            }
-            _ => head,
-        };
-        Ok((sha, prow.refs.base_ref.clone()))
+    /// The commit and branch a post-submit or periodic measured (checked by `settings` before the tests ran).
+    fn measured_commit(&self) -> Result<(String, String)> {
+        let branch = self
+            .s
+            .branch
+            .clone()
+            .ok_or_else(|| Error::Usage(format!("{} needs a branch to record the coverage of", self.s.mode)))?;
+        Ok((self.s.head_sha.clone(), branch))
     }
 
     fn title(&self, sha: &str) -> String {
@@ -447,8 +476,7 @@ impl Job {
     }
 
     fn postsubmit(&mut self, store: &Store, measured: &Measured) -> Result<()> {
-        let repo = self.git()?;
-        let (sha, branch) = self.measured_commit(&repo)?;
+        let (sha, branch) = self.measured_commit()?;
         self.summary.commit = Some(sha.clone());
         self.summary.branch = Some(branch.clone());
         let record = Record {
@@ -479,7 +507,7 @@ impl Job {
 
     fn periodic(&mut self, store: &Store, measured: &Measured) -> Result<()> {
         let repo = self.git()?;
-        let (sha, branch) = self.measured_commit(&repo)?;
+        let (sha, branch) = self.measured_commit()?;
         self.summary.commit = Some(sha.clone());
         self.summary.branch = Some(branch.clone());
         let label = format!("{}@{}", repo.commit_date(&sha)?, &sha[..sha.len().min(7)]);
@@ -658,13 +686,20 @@ impl Job {
                 html_all_files: false,
             },
             head_tests_failed: measured.tests_failed(),
+            prow: self.s.prow.is_some(),
             precision,
         });
         let comment_path = self.artifact(COMMENT);
         write_atomic(&comment_path, |w| w.write_all(body.as_bytes()))?;
-        self.time("github", |job| {
+        // A GitHub failure does not stop the job: the reports are written, and the exit code says it (after the tests).
+        let posted = self.time("github", |job| {
             job.post(&body, &comment_path, &head_sha, &report, measured, html_url)
-        })?;
+        });
+        if let Err(e) = posted {
+            eprintln!("error: {e}");
+            self.summary.comment = Some(format!("failed: {e}"));
+            self.post_failure = Some(e.exit_code());
+        }
         for rule in &failed {
             eprintln!("coverage gate failed: {rule}");
         }
