@@ -107,7 +107,7 @@ fn readme_first_command_runs_the_job_on_the_bundled_example() {
         "{all}"
     );
     assert!(
-        stderr.contains("phases: storage"),
+        stderr.contains("phases: settings"),
         "the job prints where its time went: {all}"
     );
 }

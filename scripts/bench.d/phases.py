@@ -7,7 +7,7 @@
 PHASES_LOG holds the stderr of every run, warm-up first (`... 2>>PHASES_LOG`); the phases lines of the timed runs
 are its last N, N being the number of times in TIMES_JSON (hyperfine's `--export-json`, or scripts/bench.d/timer.py's),
 in the same order. A phases line reads
-`prowcov MODE: phases: storage 0.003s, tests 9.187s, load 2.990s, ...; total 12.221s, prowcov's own 3.033s`.
+`prowcov MODE: phases: settings 0.004s, storage 0.003s, tests 9.187s, load 2.990s, ...; total 12.221s, prowcov's own 3.033s`.
 
 `runner` prints `MEDIAN MIN MAX` in seconds: for each timed run, its wall time minus the sum of its phases other than
 `tests`. What is left is the test phase (the command under coverage.py and prowcov's combine of its data files) plus

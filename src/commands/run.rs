@@ -57,8 +57,12 @@ pub const HISTORY: &str = "coverage-history.txt";
 const MAX_BUILDS: usize = 20;
 
 pub fn run(mode: Option<Mode>, args: JobArgs) -> Result<u8> {
+    let started = Instant::now();
     let settings = JobSettings::resolve(mode, &args, &prow::process_env)?;
-    Job::new(settings).run()
+    let mut job = Job::new(settings);
+    job.started = started;
+    job.phases.push(("settings", started.elapsed()));
+    job.run()
 }
 
 /// One run of the job.
@@ -68,6 +72,7 @@ struct Job {
     summary: RunSummary,
     /// The exit code of a failure to post the comment or status, which the job survives.
     post_failure: Option<u8>,
+    started: Instant,
 }
 
 /// `summary.json`: what the run did, for people and for tools. Deterministic: no times, no durations.
@@ -170,6 +175,7 @@ impl Job {
             phases: Vec::new(),
             summary,
             post_failure: None,
+            started: Instant::now(),
         }
     }
 
@@ -278,9 +284,11 @@ impl Job {
         })
     }
 
+    /// One line: each phase, then the wall time since the job started and the part of it that was not the tests.
     fn print_phases(&self) {
-        let total: Duration = self.phases.iter().map(|(_, d)| *d).sum();
-        let own: Duration = self.phases.iter().filter(|(p, _)| *p != "tests").map(|(_, d)| *d).sum();
+        let total = self.started.elapsed();
+        let tests: Duration = self.phases.iter().filter(|(p, _)| *p == "tests").map(|(_, d)| *d).sum();
+        let own = total.saturating_sub(tests);
         let list: Vec<String> = self
             .phases
             .iter()
@@ -658,8 +666,10 @@ impl Job {
         });
 
         let diff_path = self.artifact(DIFF);
-        write_atomic(&diff_path, |w| {
-            render::diff::json::write(&report, DiffRenderOptions { precision }, w)
+        self.time("diff.json", |_| {
+            write_atomic(&diff_path, |w| {
+                render::diff::json::write(&report, DiffRenderOptions { precision }, w)
+            })
         })?;
         let options = HtmlOptions {
             title: format!("{} (changed files)", self.title(&head_sha)),
@@ -670,6 +680,7 @@ impl Job {
         };
         self.write_html(&measured.coverage, &options)?;
 
+        let comment_started = Instant::now();
         let html_url = self.artifact_url(&format!("{HTML_DIR}/index.html"));
         let body = comment::render(&CommentInput {
             job: &self.s.job_name,
@@ -691,6 +702,7 @@ impl Job {
         });
         let comment_path = self.artifact(COMMENT);
         write_atomic(&comment_path, |w| w.write_all(body.as_bytes()))?;
+        self.phases.push(("comment", comment_started.elapsed()));
         // A GitHub failure does not stop the job: the reports are written, and the exit code says it (after the tests).
         let posted = self.time("github", |job| {
             job.post(&body, &comment_path, &head_sha, &report, measured, html_url)
