@@ -39,9 +39,14 @@ RUN apt-get update \
 
 # The Python runner: a venv with the exact pins of docker/requirements.txt (the whole closure, --no-deps, so nothing
 # unpinned comes in). PROWCOV_PYTHON tells prowcov which interpreter analyses `.coverage` data.
+# From PyPI; or, when the build context has wheels in docker/wheels/, from those only (an offline build, or one
+# behind a TLS-intercepting proxy whose CA the base image does not trust: `pip download` the wheels where PyPI is
+# reachable, see docs/container.md). The wheels are bind-mounted, so they add nothing to the image.
 COPY docker/requirements.txt /opt/prowcov/requirements.txt
-RUN python3 -m venv /opt/prowcov/venv \
-    && /opt/prowcov/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps \
+RUN --mount=type=bind,source=docker,target=/tmp/docker \
+    python3 -m venv /opt/prowcov/venv \
+    && if ls /tmp/docker/wheels/*.whl >/dev/null 2>&1; then set -- --no-index --find-links /tmp/docker/wheels; fi \
+    && /opt/prowcov/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps "$@" \
         -r /opt/prowcov/requirements.txt \
     && /opt/prowcov/venv/bin/pip check
 ENV PATH=/opt/prowcov/venv/bin:$PATH \
