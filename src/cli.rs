@@ -42,6 +42,17 @@ pub enum Command {
     /// Check prowcov's configuration (`.prowcov.toml` or `[tool.prowcov]` in `pyproject.toml`); `--dump` prints the
     /// effective settings.
     Config(ConfigArgs),
+    /// The Prow job: run the tests under coverage, then do the mode's work (`--mode`, or Prow's `JOB_TYPE`).
+    Run(RunArgs),
+    /// `run --mode presubmit`: compare with the baseline, write the changed files' HTML and the PR comment, apply
+    /// the gate.
+    Presubmit(JobArgs),
+    /// `run --mode postsubmit`: record the baseline, write the HTML report and TestGrid's JUnit.
+    Postsubmit(JobArgs),
+    /// `run --mode periodic`: write TestGrid's JUnit, the HTML report and the coverage history.
+    Periodic(JobArgs),
+    /// `run --mode batch`: a pre-submit of several PRs at once, without a comment.
+    Batch(JobArgs),
 }
 
 #[derive(Debug, Args)]
@@ -478,4 +489,118 @@ pub struct ConfigArgs {
     /// The repository root to look for the configuration in. Default: the current directory.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+}
+
+/// The modes of `prowcov run`, named as Prow's `JOB_TYPE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    Presubmit,
+    Postsubmit,
+    Periodic,
+    Batch,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job's mode; default: Prow's `JOB_TYPE` (required outside Prow).
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+/// The flags of `prowcov run` and of its per-mode subcommands. Unset flags fall back to the environment, then the
+/// repository's configuration file, then the defaults (`prowcov config --dump` shows the result).
+#[derive(Debug, Default, Args)]
+pub struct JobArgs {
+    /// The repository (default: the git work tree around the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// The configuration file: `.prowcov.toml` or a `pyproject.toml` with `[tool.prowcov]` (default: found at the root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where the reports go (default: `$ARTIFACTS`, else `.prowcov/artifacts` under the root).
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
+
+    /// Baseline storage: `gs://BUCKET/PREFIX`, `s3://BUCKET/PREFIX`, `file://PATH` or a folder (env PROWCOV_STORAGE).
+    #[arg(long, value_name = "URL")]
+    pub storage: Option<String>,
+
+    /// The post-submit job whose builds hold the baselines (env PROWCOV_BASELINE_JOB).
+    #[arg(long, value_name = "NAME")]
+    pub postsubmit_job: Option<String>,
+
+    /// The language runner (default: the configuration's `run.runner`).
+    #[arg(long, value_enum)]
+    pub runner: Option<RunnerArg>,
+
+    /// Use this coverage file instead of running the tests (repeatable; any supported format).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Vec<PathBuf>,
+
+    /// The pre-submit's base outside Prow (default: the merge-base with origin/HEAD, main or master).
+    #[arg(long, value_name = "REV")]
+    pub base_ref: Option<String>,
+
+    /// Fail when the patch coverage is below PCT.
+    #[arg(long, value_name = "PCT")]
+    pub min_patch: Option<f64>,
+
+    /// Fail when the total coverage drops by more than PCT points.
+    #[arg(long, value_name = "PCT")]
+    pub max_drop: Option<f64>,
+
+    /// Fail when a changed file's coverage is below PCT.
+    #[arg(long, value_name = "PCT")]
+    pub min_file: Option<f64>,
+
+    /// Count only files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// The GitHub API base (env PROWCOV_GITHUB_URL).
+    #[arg(long, value_name = "URL")]
+    pub github_url: Option<String>,
+
+    /// A file holding the bot's token (env PROWCOV_GITHUB_TOKEN_FILE; else GITHUB_TOKEN; none: a dry run).
+    #[arg(long, value_name = "FILE")]
+    pub github_token_file: Option<PathBuf>,
+
+    /// The bot's login, to skip `GET /user`.
+    #[arg(long, value_name = "LOGIN")]
+    pub bot_login: Option<String>,
+
+    /// Also set the commit status `coverage/<job>`.
+    #[arg(long)]
+    pub status: bool,
+
+    /// Digits after the decimal point in percentages.
+    #[arg(long)]
+    pub precision: Option<usize>,
+
+    /// The Python interpreter for coverage.py (env PROWCOV_PYTHON).
+    #[arg(long, env = "PROWCOV_PYTHON", value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// The test command (after `--`); default: the configuration's `run.command`, else the runner's own.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// `--runner`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunnerArg {
+    Auto,
+    Python,
+    Go,
+    Command,
+    None,
 }

@@ -79,7 +79,7 @@ pub struct Run {
 impl Default for Run {
     fn default() -> Self {
         Run {
-            runner: Runner::Python,
+            runner: Runner::Auto,
             command: Vec::new(),
             profiles: Vec::new(),
             go_packages: vec!["./...".to_owned()],
@@ -91,17 +91,24 @@ impl Default for Run {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Runner {
+    /// Chosen per run: `command` when `run.command` is set; outside Prow, the coverage files already in the
+    /// repository when there are any (`none`); else `go` for a Go module without Python packaging, else `python`.
+    Auto,
     /// coverage.py (or pytest-cov), subprocesses measured, data combined by prowcov.
     Python,
     /// `go test -covermode=atomic -coverprofile ... -coverpkg ...`.
     Go,
     /// Any command, plus the globs of the profiles it writes (`profiles`).
     Command,
+    /// No tests run: the coverage files matching `profiles` (or given with `--profile`) are read as they are.
+    None,
 }
 
 impl Runner {
-    fn parse(s: &str) -> Option<Runner> {
+    pub fn parse(s: &str) -> Option<Runner> {
         match s {
+            "auto" => Some(Runner::Auto),
+            "none" => Some(Runner::None),
             "python" => Some(Runner::Python),
             "go" => Some(Runner::Go),
             "command" => Some(Runner::Command),
@@ -565,7 +572,7 @@ impl Config {
             "bot.login" => self.bot.login = Some(value.to_owned()),
             "run.runner" => {
                 self.run.runner =
-                    Runner::parse(value).ok_or_else(|| format!("expected python, go or command, found `{value}`"))?;
+                    Runner::parse(value).ok_or_else(|| format!("expected auto, python, go, command or none, found `{value}`"))?;
             }
             _ => return Err(format!("`{key}` cannot be set from a string")),
         }

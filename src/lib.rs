@@ -24,6 +24,8 @@
 //!   and the commit status; the only module that talks to GitHub.
 //! - [`config`]: prowcov's own configuration (`.prowcov.toml` or `[tool.prowcov]`), layered defaults < file <
 //!   environment < flags.
+//! - [`runner`]: runs the tests under coverage (Python with the user's coverage.py config, Go, any command) and
+//!   returns the profiles they wrote; output teed to a log, SIGTERM/SIGINT forwarded.
 //! - [`commands`]: one module per subcommand; orchestration only.
 //! - [`error`]: error types and the exit-code table; [`fsutil`]: atomic writes.
 
@@ -37,6 +39,9 @@ pub mod fsutil;
 pub mod github;
 pub mod model;
 pub mod parallel;
+pub mod prow;
 pub mod python;
 pub mod render;
+pub mod runner;
+pub mod settings;
 pub mod storage;

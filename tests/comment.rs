@@ -168,6 +168,7 @@ fn input<'a>(report: &'a DiffReport, head_sha: &'a str, baseline: Option<Baselin
             html_report: Some(HTML.to_string()),
             html_all_files: false,
         },
+        head_tests_failed: None,
         precision: 1,
     }
 }

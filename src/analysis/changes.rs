@@ -127,6 +127,44 @@ impl GitRepo {
         self.repo.workdir()
     }
 
+    /// The commit `HEAD` points at.
+    pub fn head_sha(&self) -> Result<String> {
+        Ok(self.commit("HEAD", "head")?.to_string())
+    }
+
+    /// The branch checked out (`main`), or `None` for a detached `HEAD`.
+    pub fn head_branch(&self) -> Option<String> {
+        let head = self.repo.head().ok()?;
+        if !head.is_branch() {
+            return None;
+        }
+        head.shorthand().ok().map(str::to_owned)
+    }
+
+    /// The branch a base revision names, for finding its baselines: `origin/main` and `main` give `main`,
+    /// `origin/HEAD` the branch it points to; `None` for a commit or tag.
+    pub fn branch_name(&self, rev: &str) -> Option<String> {
+        let reference = self.repo.resolve_reference_from_short_name(rev).ok()?;
+        let reference = match reference.symbolic_target() {
+            Ok(Some(target)) => self.repo.find_reference(target).ok()?,
+            _ => reference,
+        };
+        let name = reference.name().ok()?;
+        if let Some(local) = name.strip_prefix("refs/heads/") {
+            return Some(local.to_owned());
+        }
+        let remote = name.strip_prefix("refs/remotes/")?;
+        remote.split_once('/').map(|(_, branch)| branch.to_owned())
+    }
+
+    /// The committer date of `sha` as `YYYY-MM-DD` (UTC).
+    pub fn commit_date(&self, sha: &str) -> Result<String> {
+        let oid = self.commit(sha, "commit")?;
+        let commit = self.repo.find_commit(oid).map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
+        let days = commit.time().seconds().div_euclid(86_400);
+        Ok(crate::render::civil_date(days))
+    }
+
     /// Reads what changed from the merge-base of the base and head revisions to the head.
     pub fn changes(&self, options: &ChangeOptions) -> Result<ChangeSet> {
         let (base_ref, base_source, base) = self.resolve_base(&options.base)?;

@@ -138,6 +138,37 @@ impl Filter {
     }
 }
 
+
+/// The files under `root` matching any of `patterns` (the globs of [`Filter`]: relative to the root, a glob
+/// without `/` matches the file name anywhere), sorted. `.git` and prowcov's own `.prowcov` folder are skipped.
+/// `what` names the patterns in errors (`run.profiles`).
+pub fn find_files(root: &std::path::Path, patterns: &[String], what: &str) -> Result<Vec<std::path::PathBuf>> {
+    if patterns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let globs = Globs::new(patterns, what)?;
+    let mut found = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::read(&dir, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            let kind = entry.file_type().map_err(|e| Error::read(entry.path(), e))?;
+            if kind.is_dir() {
+                if name != ".git" && name != crate::settings::LOCAL_DIR {
+                    stack.push((entry.path(), path));
+                }
+            } else if globs.set.is_match(&path) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

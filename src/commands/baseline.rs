@@ -63,7 +63,7 @@ fn put(args: BaselinePutArgs) -> Result<u8> {
 }
 
 /// `SOURCE_DATE_EPOCH`, else the clock.
-fn now() -> Result<u64> {
+pub(super) fn now() -> Result<u64> {
     if let Ok(value) = std::env::var("SOURCE_DATE_EPOCH") {
         return value
             .trim()

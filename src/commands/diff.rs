@@ -263,6 +263,7 @@ fn render_comment(report: &DiffReport, settings: &CommentSettings, render: DiffR
             html_report: settings.html_url.clone(),
             html_all_files: false,
         },
+        head_tests_failed: None,
         precision: render.precision,
     })
 }

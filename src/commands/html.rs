@@ -92,21 +92,13 @@ fn overlay_from_git(root: &std::path::Path, rev: &str) -> Result<HtmlOverlay> {
     })
 }
 
-/// The current time as `YYYY-MM-DD HH:MM:SS UTC` (civil-from-days; no time-zone data needed).
+/// The current time as `YYYY-MM-DD HH:MM:SS UTC`.
 fn now_utc() -> String {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rem) = (secs / 86_400, secs % 86_400);
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        "{} {:02}:{:02}:{:02} UTC",
+        crate::render::civil_date(days as i64),
         rem / 3600,
         rem % 3600 / 60,
         rem % 60

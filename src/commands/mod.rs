@@ -10,8 +10,9 @@ mod html;
 mod inputs;
 mod junit;
 mod report;
+mod run;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Mode};
 use crate::error::Result;
 
 /// Runs the parsed command line; the `Ok` value is the exit code.
@@ -26,5 +27,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Diff(args) => diff::run(args),
         Command::CommentPost(args) => comment_post::run(args),
         Command::Config(args) => config::run(args),
+        Command::Run(args) => run::run(args.mode, args.job),
+        Command::Presubmit(args) => run::run(Some(Mode::Presubmit), args),
+        Command::Postsubmit(args) => run::run(Some(Mode::Postsubmit), args),
+        Command::Periodic(args) => run::run(Some(Mode::Periodic), args),
+        Command::Batch(args) => run::run(Some(Mode::Batch), args),
     }
 }

@@ -38,6 +38,18 @@ impl Ini {
         .run(text)
     }
 
+    /// The sections in file order, each with its own options (without the inherited `[DEFAULT]` ones).
+    pub fn sections(&self) -> impl Iterator<Item = (&str, &[Entry])> {
+        self.sections
+            .iter()
+            .map(|(name, entries)| (name.as_str(), entries.as_slice()))
+    }
+
+    /// The `[DEFAULT]` options, which every section inherits.
+    pub fn defaults(&self) -> &[Entry] {
+        &self.defaults
+    }
+
     pub fn has_section(&self, name: &str) -> bool {
         self.sections.iter().any(|(n, _)| n == name)
     }

@@ -6,6 +6,6 @@ pub mod combine;
 pub mod config;
 mod expand;
 pub mod globs;
-mod ini;
+pub(crate) mod ini;
 pub mod paths;
 mod pypath;

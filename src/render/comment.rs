@@ -35,6 +35,8 @@ pub struct CommentInput<'a> {
     /// The baseline the base figures come from; `None` when none exists yet (head and patch figures only).
     pub baseline: Option<BaselineInfo>,
     pub links: CommentLinks,
+    /// The tests' exit status when they failed: the comment warns that the coverage may be partial.
+    pub head_tests_failed: Option<i32>,
     /// Digits after the decimal point in percentages and deltas.
     pub precision: usize,
 }

@@ -6,6 +6,7 @@
 //! logs/<job>/<build-id>/artifacts/prowcov/metadata.json   who, what, when, the tests' exit status, totals
 //! logs/<job>/<build-id>/artifacts/prowcov/complete        the completion marker, written last
 //! prowcov-index/<job>/<branch>/<sha>.json                 commit → build, written after the marker
+//! prowcov-history/<job>/<branch>.txt                       a periodic job's totals over time
 //! ```
 //!
 //! The files sit in a `prowcov/` folder of the artifacts so that Prow's sidecar does not merge our `metadata.json`
@@ -53,6 +54,11 @@ pub fn latest_build(job: &str) -> String {
 /// `prowcov-index/<job>/<branch>/<sha>.json`.
 pub fn index_entry(job: &str, branch: &str, sha: &str) -> String {
     format!("prowcov-index/{job}/{branch}/{sha}.json")
+}
+
+/// `prowcov-history/<job>/<branch>.txt`: the periodic job's totals over time, one `<label> <percent>` line each.
+pub fn history(job: &str, branch: &str) -> String {
+    format!("prowcov-history/{job}/{branch}.txt")
 }
 
 /// Whether `id` looks like a Prow build id (decimal); the folder also holds `latest-build.txt` and the like.

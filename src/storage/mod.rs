@@ -4,6 +4,7 @@
 
 mod baseline;
 mod gcs_upload;
+pub mod history;
 pub mod layout;
 mod store;
 
@@ -11,5 +12,5 @@ pub use baseline::{
     FailedTests, Found, Listed, Lookup, Match, PutOutcome, PutStep, Query, Record, Skipped, find, list, put,
     put_with_hook,
 };
-pub use layout::{BuildRef, Metadata};
+pub use layout::{BuildRef, Metadata, is_build_id};
 pub use store::{Created, RetryPolicy, S3Keys, Store, StoreOptions};

@@ -3,6 +3,9 @@
 //! loudly, never skip, when the tool is missing under `scripts/test`.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+pub mod emulators;
+pub mod fake_github;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

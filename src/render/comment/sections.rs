@@ -77,6 +77,12 @@ impl<'i, 'a> Parts<'i, 'a> {
             self.job,
             short_sha(self.input.head_sha)
         );
+        if let Some(status) = self.input.head_tests_failed {
+            let _ = writeln!(
+                s,
+                "> [!WARNING]\n> The tests failed (exit status {status}): the coverage below is what ran before they did.\n"
+            );
+        }
 
         let head = &report.head;
         let _ = write!(s, "- **Total**: **{}**", percent(head.percent(), p));
