@@ -26,7 +26,7 @@ COPY src ./src
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked \
-    && install -D -m 0755 target/release/prowcov /out/prowcov
+    && install -D -m 0755 "${CARGO_TARGET_DIR:-target}/release/prowcov" /out/prowcov
 
 FROM ${RUNTIME_IMAGE} AS base
 # hadolint ignore=DL3008
