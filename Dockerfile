@@ -65,7 +65,7 @@ ENTRYPOINT ["prowcov"]
 CMD ["--help"]
 
 LABEL org.opencontainers.image.title="prowcov" \
-      org.opencontainers.image.description="Coverage for Prow CI jobs: tests under coverage, baselines in GCS, the PR comment, TestGrid" \
+      org.opencontainers.image.description="Coverage for Prow CI jobs: baselines, the PR comment, TestGrid" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.documentation="docs/container.md"
 
