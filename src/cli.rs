@@ -384,6 +384,29 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline_json: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub gate: GateArgs,
+
+    /// Ignore whitespace-only changes and blank lines in the diff.
+    #[arg(long)]
+    pub ignore_whitespace: bool,
+
+    /// Digits after the decimal point in shown percentages and deltas.
+    #[arg(long, default_value_t = 2)]
+    pub precision: usize,
+
+    /// coverage.py configuration file, used when reading `.coverage` data.
+    #[arg(long, env = "COVERAGE_RCFILE")]
+    pub rcfile: Option<PathBuf>,
+
+    /// Python interpreter with coverage.py installed, used to analyse `.coverage` data.
+    #[arg(long, env = "PROWCOV_PYTHON")]
+    pub python: Option<PathBuf>,
+}
+
+/// The gate's thresholds and the file filter, shared by `diff` and `run`.
+#[derive(Debug, Default, Args)]
+pub struct GateArgs {
     /// Gate: minimum patch coverage, in percent.
     #[arg(long, value_name = "PCT")]
     pub min_patch: Option<f64>,
@@ -404,22 +427,6 @@ pub struct DiffArgs {
     /// Skip files matching any of these globs.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-
-    /// Ignore whitespace-only changes and blank lines in the diff.
-    #[arg(long)]
-    pub ignore_whitespace: bool,
-
-    /// Digits after the decimal point in shown percentages and deltas.
-    #[arg(long, default_value_t = 2)]
-    pub precision: usize,
-
-    /// coverage.py configuration file, used when reading `.coverage` data.
-    #[arg(long, env = "COVERAGE_RCFILE")]
-    pub rcfile: Option<PathBuf>,
-
-    /// Python interpreter with coverage.py installed, used to analyse `.coverage` data.
-    #[arg(long, env = "PROWCOV_PYTHON")]
-    pub python: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -546,25 +553,8 @@ pub struct JobArgs {
     #[arg(long, value_name = "REV")]
     pub base_ref: Option<String>,
 
-    /// Fail when the patch coverage is below PCT.
-    #[arg(long, value_name = "PCT")]
-    pub min_patch: Option<f64>,
-
-    /// Fail when the total coverage drops by more than PCT points.
-    #[arg(long, value_name = "PCT")]
-    pub max_drop: Option<f64>,
-
-    /// Fail when a changed file's coverage is below PCT.
-    #[arg(long, value_name = "PCT")]
-    pub min_file: Option<f64>,
-
-    /// Count only files matching GLOB (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub include: Vec<String>,
-
-    /// Skip files matching GLOB (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     /// The GitHub API base (env PROWCOV_GITHUB_URL).
     #[arg(long, value_name = "URL")]

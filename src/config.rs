@@ -468,6 +468,8 @@ pub struct Overrides {
     pub bot_login: Option<String>,
     /// `--precision`.
     pub precision: Option<usize>,
+    /// `--status`: set the commit status (a flag can only switch it on).
+    pub status: bool,
 }
 
 /// Which file the configuration came from.
@@ -571,8 +573,8 @@ impl Config {
             "bot.token-file" => self.bot.token_file = Some(PathBuf::from(value)),
             "bot.login" => self.bot.login = Some(value.to_owned()),
             "run.runner" => {
-                self.run.runner =
-                    Runner::parse(value).ok_or_else(|| format!("expected auto, python, go, command or none, found `{value}`"))?;
+                self.run.runner = Runner::parse(value)
+                    .ok_or_else(|| format!("expected auto, python, go, command or none, found `{value}`"))?;
             }
             _ => return Err(format!("`{key}` cannot be set from a string")),
         }
@@ -629,6 +631,10 @@ impl LoadedConfig {
         if !flags.exclude.is_empty() {
             self.config.paths.exclude = globs("--exclude", &flags.exclude)?;
             self.origins.insert("paths.exclude", Origin::Flag("--exclude"));
+        }
+        if flags.status {
+            self.config.bot.status = true;
+            self.origins.insert("bot.status", Origin::Flag("--status"));
         }
         if let Some(p) = flags.precision {
             let p = i64::try_from(p).unwrap_or(i64::MAX);

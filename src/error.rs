@@ -5,11 +5,11 @@
 //! | 0  | success |
 //! | 1  | a coverage threshold (gate, `--fail-under`) failed; the outputs were still written |
 //! | 2  | bad input or a processing error (malformed or unknown coverage data, conflicting data, no data) |
-//! | 3  | reserved: the tests run by `prowcov run` failed (coverage was still reported) |
+//! | 3  | the tests run by `prowcov run` failed; coverage was still reported (wins over 1 and a failure to post) |
 //! | 64 | usage error (unknown flag, missing argument) |
-//! | 69 | a tool prowcov needs is unavailable (for example Python with coverage.py, to read `.coverage` data) |
+//! | 69 | a tool prowcov needs is unavailable (Python with coverage.py to read `.coverage` data, the test program) |
 //! | 74 | I/O error writing an output, or object storage (baselines) or GitHub (comment, status) failing after retries |
-//! | 78 | configuration error (a coverage.py rc file or prowcov config that cannot be used) |
+//! | 78 | configuration error (a coverage.py rc file or prowcov config that cannot be used; missing or inconsistent Prow variables; a checkout that is not the commit Prow names) |
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -39,7 +39,23 @@ where
         .map_err(|e| Error::write(path, e))?;
     let tmp = out.into_inner().map_err(|e| Error::write(path, e.into_error()))?;
     tmp.as_file().sync_all().map_err(|e| Error::write(path, e))?;
+    // A temporary file is private (0600); an output is not (0644, as a plain write would make it under the usual
+    // umask), so that Prow's uploader and other users can read it.
+    make_readable(tmp.path(), false)?;
     tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
+    Ok(())
+}
+
+/// Gives `path` the permissions of an ordinary output: `rw-r--r--` for a file, `rwxr-xr-x` for a folder.
+pub fn make_readable(path: &Path, dir: bool) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if dir { 0o755 } else { 0o644 };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| Error::write(path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, dir);
     Ok(())
 }
 

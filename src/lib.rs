@@ -26,7 +26,10 @@
 //!   environment < flags.
 //! - [`runner`]: runs the tests under coverage (Python with the user's coverage.py config, Go, any command) and
 //!   returns the profiles they wrote; output teed to a log, SIGTERM/SIGINT forwarded.
-//! - [`commands`]: one module per subcommand; orchestration only.
+//! - [`prow`]: the Prow job environment (`JOB_TYPE`, `PULL_*`, `JOB_SPEC`, ...), read once; [`settings`]: `prowcov
+//!   run`'s flags, configuration and Prow environment resolved into one validated value.
+//! - [`commands`]: one module per subcommand; orchestration only (`run` chains runner → model → storage/analysis →
+//!   render → GitHub for the Prow job).
 //! - [`error`]: error types and the exit-code table; [`fsutil`]: atomic writes.
 
 pub mod analysis;

@@ -150,9 +150,9 @@ impl ProwEnv {
         if !crate::render::comment::is_job_name(&job_name) {
             return Err(bad("JOB_NAME", &job_name, "expected letters, digits, `.`, `_` and `-`"));
         }
-        let build_id = get("BUILD_ID").or_else(|| get("BUILD_NUMBER")).ok_or_else(|| {
-            Error::config(None, None, format!("BUILD_ID is not set; Prow sets it for every job"))
-        })?;
+        let build_id = get("BUILD_ID")
+            .or_else(|| get("BUILD_NUMBER"))
+            .ok_or_else(|| Error::config(None, None, "BUILD_ID is not set; Prow sets it for every job"))?;
         if !crate::storage::is_build_id(&build_id) {
             return Err(bad("BUILD_ID", &build_id, "expected a decimal build number"));
         }
@@ -186,7 +186,17 @@ impl ProwEnv {
                 }
             }
         };
-        let upload = spec.as_ref().and_then(|s| s.upload(job_type, &job_name, &build_id, &refs));
+        if let Err(e) = crate::storage::layout::validate_names(&job_name, &refs.base_ref, "0000000") {
+            let var = if job_type == JobType::Periodic {
+                "JOB_SPEC extra_refs[0].base_ref"
+            } else {
+                "PULL_BASE_REF"
+            };
+            return Err(Error::config(None, None, format!("{var}: {e}")));
+        }
+        let upload = spec
+            .as_ref()
+            .and_then(|s| s.upload(job_type, &job_name, &build_id, &refs));
         Ok(Some(ProwEnv {
             job_type,
             job_name,
@@ -240,7 +250,10 @@ fn check_pull_refs(text: &str, mut refs: Refs, job_type: JobType) -> Result<Refs
         return Err(Error::config(
             None,
             None,
-            format!("PULL_REFS names base branch {base_ref:?} but PULL_BASE_REF is {:?}", refs.base_ref),
+            format!(
+                "PULL_REFS names base branch {base_ref:?} but PULL_BASE_REF is {:?}",
+                refs.base_ref
+            ),
         ));
     }
     if !base_sha.is_empty() && refs.base_sha.as_deref() != Some(base_sha.to_ascii_lowercase().as_str()) {
@@ -336,7 +349,11 @@ impl JobSpec {
             Error::config(
                 None,
                 None,
-                format!("JOB_SPEC: expected Prow's job spec JSON (line {}, column {}): {e}", e.line(), e.column()),
+                format!(
+                    "JOB_SPEC: expected Prow's job spec JSON (line {}, column {}): {e}",
+                    e.line(),
+                    e.column()
+                ),
             )
         })
     }
@@ -345,7 +362,11 @@ impl JobSpec {
     /// `pr-logs/pull/<seg>/<pr>/<job>/<build>` for pre-submits, `pr-logs/pull/batch/<job>/<build>` for batches.
     fn upload(&self, job_type: JobType, job: &str, build: &str, refs: &Refs) -> Option<Upload> {
         let gcs = self.decoration_config.as_ref()?.gcs_configuration.as_ref()?;
-        let bucket = gcs.bucket.strip_prefix("gs://").unwrap_or(&gcs.bucket).trim_end_matches('/');
+        let bucket = gcs
+            .bucket
+            .strip_prefix("gs://")
+            .unwrap_or(&gcs.bucket)
+            .trim_end_matches('/');
         if bucket.is_empty() || bucket.contains("://") {
             return None;
         }
@@ -373,7 +394,11 @@ impl JobSpec {
         let prefix = gcs.path_prefix.trim_matches('/');
         Some(Upload {
             bucket: bucket.to_owned(),
-            build_path: if prefix.is_empty() { path } else { format!("{prefix}/{path}") },
+            build_path: if prefix.is_empty() {
+                path
+            } else {
+                format!("{prefix}/{path}")
+            },
         })
     }
 }
@@ -468,7 +493,13 @@ mod tests {
         assert_eq!(got.job_type, JobType::Presubmit);
         assert_eq!(got.refs.slug(), "acme/demo");
         assert_eq!(got.refs.base_sha.as_deref(), Some(BASE));
-        assert_eq!(got.pull(), Some(&Pull { number: 7, sha: HEAD.into() }));
+        assert_eq!(
+            got.pull(),
+            Some(&Pull {
+                number: 7,
+                sha: HEAD.into()
+            })
+        );
         assert_eq!(got.artifacts, Some(PathBuf::from("/logs/artifacts")));
         assert_eq!(got.upload, None, "no JOB_SPEC, no upload path");
     }
@@ -489,10 +520,26 @@ mod tests {
         assert!(error(&m).starts_with("JOB_TYPE=\"nightly\""), "{}", error(&m));
         let mut m = presubmit();
         m.insert("PULL_BASE_SHA".into(), "main".into());
-        assert!(error(&m).contains("PULL_BASE_SHA=\"main\": expected a hexadecimal"), "{}", error(&m));
+        assert!(
+            error(&m).contains("PULL_BASE_SHA=\"main\": expected a hexadecimal"),
+            "{}",
+            error(&m)
+        );
         let mut m = presubmit();
         m.insert("BUILD_ID".into(), "../x".into());
         assert!(error(&m).contains("BUILD_ID"), "{}", error(&m));
+    }
+
+    #[test]
+    fn a_base_branch_that_cannot_key_baselines_is_named() {
+        let mut m = presubmit();
+        m.insert("PULL_BASE_REF".into(), "../../x".into());
+        m.insert("PULL_REFS".into(), format!("../../x:{BASE},7:{HEAD}"));
+        assert!(
+            error(&m).starts_with("PULL_BASE_REF: branch \"../../x\""),
+            "{}",
+            error(&m)
+        );
     }
 
     #[test]
@@ -501,7 +548,10 @@ mod tests {
         m.insert("JOB_TYPE".into(), "batch".into());
         m.remove("PULL_NUMBER");
         m.remove("PULL_PULL_SHA");
-        m.insert("PULL_REFS".into(), format!("main:{BASE},7:{HEAD}:refs/pull/7/head,9:{BASE}"));
+        m.insert(
+            "PULL_REFS".into(),
+            format!("main:{BASE},7:{HEAD}:refs/pull/7/head,9:{BASE}"),
+        );
         let got = read(&m).expect("ok").expect("prow");
         assert_eq!(got.refs.pulls.len(), 2);
         assert_eq!(got.pull(), None, "a batch gets no comment");
@@ -536,7 +586,11 @@ mod tests {
         m.remove("JOB_SPEC");
         assert!(error(&m).contains("JOB_SPEC is not set"), "{}", error(&m));
         m.insert("JOB_SPEC".into(), "{".into());
-        assert!(error(&m).contains("JOB_SPEC: expected Prow's job spec JSON"), "{}", error(&m));
+        assert!(
+            error(&m).contains("JOB_SPEC: expected Prow's job spec JSON"),
+            "{}",
+            error(&m)
+        );
     }
 
     #[test]

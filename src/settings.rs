@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis::changes::GitRepo;
 use crate::cli::{JobArgs, Mode, RunnerArg};
 use crate::config::{Config, LoadedConfig, Origin, Overrides, Runner};
 use crate::error::{Error, Result};
@@ -63,6 +64,11 @@ pub struct JobSettings {
     /// The PR to comment on (a Prow pre-submit only).
     pub pull: Option<Pull>,
     pub python: Option<PathBuf>,
+    /// The commit checked out (in a Prow pre-submit, the PR merged into the base).
+    pub head_sha: String,
+    /// The branch whose coverage a post-submit or periodic records (`PULL_BASE_REF`, `JOB_SPEC`'s `base_ref`, or
+    /// the branch checked out); `None` for the other modes outside Prow.
+    pub branch: Option<String>,
 }
 
 impl JobSettings {
@@ -148,8 +154,15 @@ impl JobSettings {
             },
             (None, rev) => Base::Local(rev.clone()),
         };
+        let (head_sha, branch) = check_checkout(&root, mode, prow.as_ref(), &base)?;
+        let posts = prow.as_ref().is_some_and(|p| p.pull().is_some());
+        if posts {
+            check_token_file(&config, &root)?;
+        }
         Ok(JobSettings {
             mode,
+            head_sha,
+            branch,
             repo_slug: prow.as_ref().map(|p| p.refs.slug()),
             pull: prow.as_ref().and_then(ProwEnv::pull).cloned(),
             root,
@@ -175,14 +188,9 @@ impl JobSettings {
         }
     }
 
-    /// The bot's token file, a relative path resolved against the root.
+    /// The bot's token file (a relative path from the configuration file is relative to the root).
     pub fn token_file(&self) -> Option<PathBuf> {
-        let file = self.config.config.bot.token_file.as_ref()?;
-        Some(if file.is_absolute() || self.config.origins.get("bot.token-file").is_some_and(|o| !matches!(o, Origin::File)) {
-            file.clone()
-        } else {
-            self.root.join(file)
-        })
+        token_path(&self.config, &self.root)
     }
 }
 
@@ -199,15 +207,16 @@ fn overrides(args: &JobArgs) -> Overrides {
     Overrides {
         storage: args.storage.clone(),
         postsubmit_job: args.postsubmit_job.clone(),
-        min_patch: args.min_patch,
-        max_drop: args.max_drop,
-        min_file: args.min_file,
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
+        min_patch: args.gate.min_patch,
+        max_drop: args.gate.max_drop,
+        min_file: args.gate.min_file,
+        include: args.gate.include.clone(),
+        exclude: args.gate.exclude.clone(),
         github_url: args.github_url.clone(),
         token_file: args.github_token_file.clone(),
         bot_login: args.bot_login.clone(),
         precision: args.precision,
+        status: args.status,
     }
 }
 
@@ -230,12 +239,22 @@ fn resolve_root(root: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// The coverage files `auto` looks for outside Prow, at the root.
-pub const WELL_KNOWN_PROFILES: &[&str] = &[".coverage", "coverage.xml", "coverage.json", "lcov.info", "coverage.out"];
+pub const WELL_KNOWN_PROFILES: &[&str] = &[
+    ".coverage",
+    "coverage.xml",
+    "coverage.json",
+    "lcov.info",
+    "coverage.out",
+];
 
 /// Decides how the coverage is obtained: `--profile`, else the runner (flag, then configuration) resolved.
 fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> Result<Tests> {
     let run = &config.config.run;
-    let command = if args.command.is_empty() { run.command.clone() } else { args.command.clone() };
+    let command = if args.command.is_empty() {
+        run.command.clone()
+    } else {
+        args.command.clone()
+    };
     let runner = match args.runner {
         Some(RunnerArg::Auto) => Runner::Auto,
         Some(RunnerArg::Python) => Runner::Python,
@@ -250,7 +269,13 @@ fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> R
                 "--profile reads coverage files instead of running the tests: drop the test command or --runner".into(),
             ));
         }
-        return Ok(Tests::Existing(args.profile.iter().map(|p| root.join(p)).collect()));
+        // Relative to the current directory, as any path on a command line.
+        return args
+            .profile
+            .iter()
+            .map(|p| std::path::absolute(p).map_err(|e| Error::read(p, e)))
+            .collect::<Result<Vec<_>>>()
+            .map(Tests::Existing);
     }
     let globbed = || -> Result<Vec<PathBuf>> {
         let globs: Vec<String> = run.profiles.iter().map(|g| g.as_str().to_owned()).collect();
@@ -279,7 +304,11 @@ fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> R
         Runner::Auto => {
             if !in_prow {
                 let existing: Vec<PathBuf> = if run.profiles.is_empty() {
-                    WELL_KNOWN_PROFILES.iter().map(|n| root.join(n)).filter(|p| p.is_file()).collect()
+                    WELL_KNOWN_PROFILES
+                        .iter()
+                        .map(|n| root.join(n))
+                        .filter(|p| p.is_file())
+                        .collect()
                 } else {
                     globbed()?
                 };
@@ -304,4 +333,100 @@ fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> R
         ));
     }
     Ok(Tests::Run { runner, command })
+}
+
+/// Checks, before any test runs, that the checkout is what the job is about: a commit exists; in Prow, `HEAD` is the
+/// commit Prow names (a post-submit's `PULL_BASE_SHA`; a pre-submit's `PULL_PULL_SHA` merged into the base); outside
+/// Prow, a post-submit or periodic is on a branch and a `--base-ref` exists. Returns `HEAD` and the branch recorded.
+fn check_checkout(root: &Path, mode: JobType, prow: Option<&ProwEnv>, base: &Base) -> Result<(String, Option<String>)> {
+    let repo = GitRepo::open(root)?;
+    let head = repo.head_sha()?;
+    let same = |named: &str| head.starts_with(&named.to_ascii_lowercase());
+    let Some(prow) = prow else {
+        if let Base::Local(Some(rev)) = base {
+            repo.resolve(rev, "base (--base-ref)")?;
+        }
+        let branch = match mode {
+            JobType::Postsubmit | JobType::Periodic => Some(repo.head_branch().ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: the checkout is a detached HEAD; check out the branch whose coverage this is (its name keys \
+                     the baselines and the history)",
+                    root.display()
+                ))
+            })?),
+            JobType::Presubmit | JobType::Batch => None,
+        };
+        return Ok((head, branch));
+    };
+    let mismatch = |var: &str, named: &str| {
+        Error::config(
+            None,
+            None,
+            format!(
+                "{var} is {named} but the checkout at {} is {head}; the coverage must be of the commit Prow names \
+                 (hint: check the job's refs or extra_refs and any step that changes the checkout)",
+                root.display()
+            ),
+        )
+    };
+    match prow.job_type {
+        JobType::Postsubmit => {
+            if let Some(sha) = &prow.refs.base_sha
+                && !same(sha)
+            {
+                return Err(mismatch("PULL_BASE_SHA", sha));
+            }
+        }
+        JobType::Periodic => {
+            if let Some(sha) = &prow.refs.base_sha
+                && !same(sha)
+            {
+                return Err(mismatch("JOB_SPEC extra_refs[0].base_sha", sha));
+            }
+        }
+        JobType::Presubmit => {
+            if let Some(pull) = prow.pull()
+                && !same(&pull.sha)
+                && !repo.parents(&head)?.iter().any(|p| p.starts_with(&pull.sha))
+            {
+                return Err(mismatch("PULL_PULL_SHA (neither HEAD nor a parent of it)", &pull.sha));
+            }
+        }
+        JobType::Batch => {}
+    }
+    Ok((head, Some(prow.refs.base_ref.clone())))
+}
+
+/// A pre-submit that will post checks its token file before the tests run: a mis-mounted secret fails the job in a
+/// second, naming where the path came from, instead of after the tests. The token itself is read only when posting.
+fn check_token_file(config: &LoadedConfig, root: &Path) -> Result<()> {
+    let Some(path) = token_path(config, root) else {
+        return Ok(());
+    };
+    let from = match config.origins.get("bot.token-file") {
+        Some(Origin::Env(var)) => (*var).to_owned(),
+        Some(Origin::Flag(flag)) => (*flag).to_owned(),
+        _ => "bot.token-file".to_owned(),
+    };
+    match std::fs::File::open(&path) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::config(
+            None,
+            None,
+            format!(
+                "{from}: cannot read the GitHub token file {}: {e}; hint: check the secret mounted for the job",
+                path.display()
+            ),
+        )),
+    }
+}
+
+fn token_path(config: &LoadedConfig, root: &Path) -> Option<PathBuf> {
+    let file = config.config.bot.token_file.as_ref()?;
+    let from_file = matches!(config.origins.get("bot.token-file"), Some(Origin::File));
+    Some(if from_file && file.is_relative() {
+        root.join(file)
+    } else {
+        file.clone()
+    })
 }

@@ -169,6 +169,7 @@ fn input<'a>(report: &'a DiffReport, head_sha: &'a str, baseline: Option<Baselin
             html_all_files: false,
         },
         head_tests_failed: None,
+        prow: true,
         precision: 1,
     }
 }

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::fake_github::{BOT, Fault, Fixture, HEAD, contract_dir};
 use prowcov::github::{
     BotOptions, CommentRequest, GateState, MetricsBot, Outcome, RepoRef, RetryPolicy, Secret, StatusOutcome,
     StatusRequest, TokenSource, parse_marker,
 };
-use common::fake_github::{BOT, Fault, Fixture, HEAD, contract_dir};
 use serde_json::Value;
 use wiremock::Request;
 
@@ -551,7 +551,6 @@ fn token_helper_runs_failing_calls() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The contract: Prism with GitHub's REST description.
-
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -204,10 +204,10 @@ fn markdown_and_output_file() {
     assert!(md.starts_with("**Coverage: 75%** (3 of 4 lines)\n"), "{md}");
 }
 
-/// The README's first command: the bundled example (recorded coverage.py JSON and a Go profile) reports without
-/// Python or Go, each file by its own ecosystem's rule. Keeps that command true at every landing.
+/// The bundled example (recorded coverage.py JSON and a Go profile) reports without Python or Go, each file by its
+/// own ecosystem's rule.
 #[test]
-fn readme_first_command_reports_the_bundled_example() {
+fn the_bundled_example_reports_without_python_or_go() {
     let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
     let out = common::stdout_ok(
         common::prowcov()

@@ -127,9 +127,34 @@ impl GitRepo {
         self.repo.workdir()
     }
 
-    /// The commit `HEAD` points at.
+    /// The commit `HEAD` points at; a repository without commits is an error saying so.
     pub fn head_sha(&self) -> Result<String> {
+        if self
+            .repo
+            .head()
+            .is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch)
+        {
+            return Err(Error::Data(format!(
+                "{}: the repository has no commits yet; commit the code to measure first",
+                self.dir.display()
+            )));
+        }
         Ok(self.commit("HEAD", "head")?.to_string())
+    }
+
+    /// The full SHA of a revision; `role` names it in the error (`base`).
+    pub fn resolve(&self, rev: &str, role: &str) -> Result<String> {
+        Ok(self.commit(rev, role)?.to_string())
+    }
+
+    /// The parents of commit `sha`.
+    pub fn parents(&self, sha: &str) -> Result<Vec<String>> {
+        let oid = self.commit(sha, "commit")?;
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
+        Ok(commit.parent_ids().map(|id| id.to_string()).collect())
     }
 
     /// The branch checked out (`main`), or `None` for a detached `HEAD`.
@@ -160,7 +185,10 @@ impl GitRepo {
     /// The committer date of `sha` as `YYYY-MM-DD` (UTC).
     pub fn commit_date(&self, sha: &str) -> Result<String> {
         let oid = self.commit(sha, "commit")?;
-        let commit = self.repo.find_commit(oid).map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
         let days = commit.time().seconds().div_euclid(86_400);
         Ok(crate::render::civil_date(days))
     }

@@ -138,6 +138,10 @@ impl Filter {
     }
 }
 
+/// Checks `patterns` as [`find_files`] compiles them; `what` names them in the error.
+pub fn check_globs(patterns: &[String], what: &str) -> Result<()> {
+    Globs::new(patterns, what).map(drop)
+}
 
 /// The files under `root` matching any of `patterns` (the globs of [`Filter`]: relative to the root, a glob
 /// without `/` matches the file name anywhere), sorted. `.git` and prowcov's own `.prowcov` folder are skipped.
@@ -154,7 +158,11 @@ pub fn find_files(root: &std::path::Path, patterns: &[String], what: &str) -> Re
         for entry in entries {
             let entry = entry.map_err(|e| Error::read(&dir, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
             let kind = entry.file_type().map_err(|e| Error::read(entry.path(), e))?;
             if kind.is_dir() {
                 if name != ".git" && name != crate::settings::LOCAL_DIR {

@@ -4,8 +4,7 @@
 use crate::cli::{CommentPostArgs, StatusState};
 use crate::error::{Error, Result, exit};
 use crate::github::{
-    BotOptions, CommentRequest, GateState, MetricsBot, Outcome, RepoRef, RetryPolicy, StatusOutcome, StatusRequest,
-    TokenSource,
+    BotOptions, CommentRequest, GateState, MetricsBot, RepoRef, RetryPolicy, StatusOutcome, StatusRequest, TokenSource,
 };
 
 pub fn run(args: CommentPostArgs) -> Result<u8> {
@@ -27,18 +26,7 @@ pub fn run(args: CommentPostArgs) -> Result<u8> {
         saved_at: Some(args.body_file.clone()),
     };
     let outcome = bot.upsert_comment(&request)?;
-    match &outcome {
-        Outcome::Created(id) => println!("created comment {id} on {repo}#{}", args.pr),
-        Outcome::Updated(id) => println!("updated comment {id} on {repo}#{}", args.pr),
-        Outcome::SkippedStale { newer_head } => println!(
-            "skipped: {repo}#{} has moved on to {newer_head}; the comment was left as it is",
-            args.pr
-        ),
-        Outcome::DryRun => println!(
-            "dry run (no GitHub token): nothing posted; the comment is in {}",
-            args.body_file.display()
-        ),
-    }
+    println!("{}", outcome.describe(&repo, args.pr, &args.body_file));
     // Set even when the comment was stale: a status belongs to the commit it was measured on, so it cannot hide a
     // newer head's result.
     if let Some(state) = args.status {

@@ -138,11 +138,11 @@ impl Settings {
                 head_ref: args.head_ref.clone(),
                 ignore_whitespace: args.ignore_whitespace,
             },
-            filter: Filter::new(&args.include, &args.exclude)?,
+            filter: Filter::new(&args.gate.include, &args.gate.exclude)?,
             gate: GateConfig {
-                min_patch: threshold("--min-patch", args.min_patch)?,
-                max_drop: threshold("--max-drop", args.max_drop)?,
-                min_file: threshold("--min-file", args.min_file)?,
+                min_patch: threshold("--min-patch", args.gate.min_patch)?,
+                max_drop: threshold("--max-drop", args.gate.max_drop)?,
+                min_file: threshold("--min-file", args.gate.min_file)?,
             },
             output: args.output.clone(),
             render: DiffRenderOptions {
@@ -264,6 +264,7 @@ fn render_comment(report: &DiffReport, settings: &CommentSettings, render: DiffR
             html_all_files: false,
         },
         head_tests_failed: None,
+        prow: true,
         precision: render.precision,
     })
 }

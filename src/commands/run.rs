@@ -26,8 +26,7 @@ use crate::config::{LinkTemplate, LinkVars};
 use crate::error::{Error, Result, exit};
 use crate::fsutil::write_atomic;
 use crate::github::{
-    BotOptions, CommentRequest, GateState, MetricsBot, Outcome, RepoRef, RetryPolicy, StatusOutcome, StatusRequest,
-    TokenSource,
+    BotOptions, CommentRequest, GateState, MetricsBot, RepoRef, RetryPolicy, StatusOutcome, StatusRequest, TokenSource,
 };
 use crate::model::{Coverage, Summary};
 use crate::prow::{self, JobType};
@@ -67,6 +66,8 @@ struct Job {
     s: JobSettings,
     phases: Vec<(&'static str, Duration)>,
     summary: RunSummary,
+    /// The exit code of a failure to post the comment or status, which the job survives.
+    post_failure: Option<u8>,
 }
 
 /// `summary.json`: what the run did, for people and for tools. Deterministic: no times, no durations.
@@ -92,6 +93,8 @@ struct RunSummary {
     status: Option<String>,
     artifacts: Vec<String>,
     exit_code: u8,
+    /// Why the run failed, when it did.
+    error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -166,6 +169,7 @@ impl Job {
             s,
             phases: Vec::new(),
             summary,
+            post_failure: None,
         }
     }
 
@@ -182,13 +186,65 @@ impl Job {
             self.s.mode,
             self.s.job_name,
             self.s.build_id,
-            if self.s.prow.is_some() { "" } else { " (not in Prow: the local defaults apply)" },
+            if self.s.prow.is_some() {
+                ""
+            } else {
+                " (not in Prow: the local defaults apply)"
+            },
             self.s.root.display(),
             self.s.artifacts.display()
         );
-        std::fs::create_dir_all(&self.s.artifacts).map_err(|e| Error::write(&self.s.artifacts, e))?;
+        self.clear_artifacts()?;
+        let outcome = self.work();
+        // summary.json is written on every path, so a failed run never leaves an earlier run's summary behind.
+        let (code, error) = match &outcome {
+            Ok(code) => (*code, None),
+            Err(e) => (e.exit_code(), Some(e.to_string())),
+        };
+        self.summary.exit_code = code;
+        self.summary.error = error;
+        self.summary.artifacts.push(SUMMARY.to_owned());
+        self.summary.artifacts.sort();
+        let summary_path = self.s.artifacts.join(SUMMARY);
+        let written = write_atomic(&summary_path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &self.summary)?;
+            w.write_all(b"\n")
+        });
+        self.print_phases();
+        let code = outcome?;
+        written?;
+        Ok(code)
+    }
+
+    /// Removes what an earlier run left under the artifact names this run writes (and nothing else), so that no
+    /// earlier file passes for this run's.
+    fn clear_artifacts(&self) -> Result<()> {
+        let dir = &self.s.artifacts;
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        for name in [SUMMARY, TESTS_LOG, COVERAGE, JUNIT, COMMENT, DIFF, HISTORY] {
+            let path = dir.join(name);
+            if path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
+            }
+        }
+        let html = dir.join(HTML_DIR);
+        if html.is_dir() {
+            std::fs::remove_dir_all(&html).map_err(|e| Error::write(&html, e))?;
+        }
+        Ok(())
+    }
+
+    /// Everything between the settings and `summary.json`; the exit code.
+    fn work(&mut self) -> Result<u8> {
+        let url = self.s.storage_url();
+        if self.s.prow.is_some() && !url.contains("://") {
+            eprintln!(
+                "warning: baselines are kept in the local folder {url}, which goes away with the pod; set \
+                 storage.url or PROWCOV_STORAGE to a gs:// or s3:// URL so that pre-submits can find them"
+            );
+        }
         // Storage is opened first: a wrong URL or missing credentials fail in a second, not after the tests.
-        let store = self.time("storage", |job| Store::open(&job.s.storage_url(), &StoreOptions::from_env()))?;
+        let store = self.time("storage", |_| Store::open(&url, &StoreOptions::from_env()))?;
         let measured = self.measure()?;
         self.summary.totals = Some(totals(&total(&measured.coverage)));
 
@@ -203,23 +259,6 @@ impl Job {
             }
             JobType::Presubmit | JobType::Batch => self.presubmit(&store, &measured)?,
         };
-
-        let code = if measured.tests_failed().is_some() {
-            exit::TESTS_FAILED
-        } else if gate_failed {
-            exit::THRESHOLD_FAILED
-        } else {
-            exit::OK
-        };
-        self.summary.exit_code = code;
-        self.summary.artifacts.push(SUMMARY.to_owned());
-        self.summary.artifacts.sort();
-        let summary_path = self.s.artifacts.join(SUMMARY);
-        write_atomic(&summary_path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &self.summary)?;
-            w.write_all(b"\n")
-        })?;
-        self.print_phases();
         if let Some(status) = measured.tests_failed() {
             eprintln!(
                 "prowcov {}: the tests failed (exit status {status}); the coverage was still reported. Their output: {}",
@@ -227,7 +266,16 @@ impl Job {
                 self.s.artifacts.join(TESTS_LOG).display()
             );
         }
-        Ok(code)
+        // The order: the tests' failure first (what to fix), then a failure to post, then the gate.
+        Ok(if measured.tests_failed().is_some() {
+            exit::TESTS_FAILED
+        } else if let Some(code) = self.post_failure {
+            code
+        } else if gate_failed {
+            exit::THRESHOLD_FAILED
+        } else {
+            exit::OK
+        })
     }
 
     fn print_phases(&self) {
@@ -320,8 +368,12 @@ impl Job {
             (Err(e), _) => return Err(e),
         };
         if coverage.files.is_empty() {
+            let tests = match tests_exit {
+                Some(0) | None => String::new(),
+                Some(status) => format!("; the tests failed (exit status {status}): see {TESTS_LOG}"),
+            };
             return Err(Error::Data(format!(
-                "the coverage data measures no files ({}); check the runner's source/include settings",
+                "the coverage data measures no files ({}); check the runner's source/include settings{tests}",
                 self.summary.tests.profiles.join(", ")
             )));
         }
@@ -345,27 +397,14 @@ impl Job {
         GitRepo::open(&self.s.root)
     }
 
-    /// The commit and branch a post-submit or periodic measured.
-    fn measured_commit(&self, repo: &GitRepo) -> Result<(String, String)> {
-        let head = repo.head_sha()?;
-        let Some(prow) = &self.s.prow else {
-            let branch = repo.head_branch().ok_or_else(|| {
-                Error::Usage(
-                    "the checkout is a detached HEAD: check out the branch whose coverage this is (its name keys the \
-                     baselines)"
-                        .into(),
-                )
-            })?;
-            return Ok((head, branch));
-        };
-        let sha = match &prow.refs.base_sha {
-            Some(sha) if !head.starts_with(sha.as_str()) => {
-                tracing::warn!("HEAD is {head} but PULL_BASE_SHA is {sha}; recording {sha} as Prow names it");
-                sha.clone()
-            }
-            _ => head,
-        };
-        Ok((sha, prow.refs.base_ref.clone()))
+    /// The commit and branch a post-submit or periodic measured (checked by `settings` before the tests ran).
+    fn measured_commit(&self) -> Result<(String, String)> {
+        let branch = self
+            .s
+            .branch
+            .clone()
+            .ok_or_else(|| Error::Usage(format!("{} needs a branch to record the coverage of", self.s.mode)))?;
+        Ok((self.s.head_sha.clone(), branch))
     }
 
     fn title(&self, sha: &str) -> String {
@@ -382,7 +421,10 @@ impl Job {
     fn html_links(&self) -> Vec<(String, String)> {
         let mut links = Vec::new();
         if let (Some(template), Some(upload)) = (&self.s.config.config.links.build, self.upload()) {
-            links.push(("Prow build".to_owned(), expand(template, &upload.bucket, &upload.build_path, &self.s)));
+            links.push((
+                "Prow build".to_owned(),
+                expand(template, &upload.bucket, &upload.build_path, &self.s),
+            ));
         }
         links
     }
@@ -414,7 +456,11 @@ impl Job {
                 self.s.root.display()
             );
         }
-        eprintln!("prowcov {}: HTML report: {}", self.s.mode, dir.join("index.html").display());
+        eprintln!(
+            "prowcov {}: HTML report: {}",
+            self.s.mode,
+            dir.join("index.html").display()
+        );
         Ok(())
     }
 
@@ -430,8 +476,7 @@ impl Job {
     }
 
     fn postsubmit(&mut self, store: &Store, measured: &Measured) -> Result<()> {
-        let repo = self.git()?;
-        let (sha, branch) = self.measured_commit(&repo)?;
+        let (sha, branch) = self.measured_commit()?;
         self.summary.commit = Some(sha.clone());
         self.summary.branch = Some(branch.clone());
         let record = Record {
@@ -462,13 +507,15 @@ impl Job {
 
     fn periodic(&mut self, store: &Store, measured: &Measured) -> Result<()> {
         let repo = self.git()?;
-        let (sha, branch) = self.measured_commit(&repo)?;
+        let (sha, branch) = self.measured_commit()?;
         self.summary.commit = Some(sha.clone());
         self.summary.branch = Some(branch.clone());
         let label = format!("{}@{}", repo.commit_date(&sha)?, &sha[..sha.len().min(7)]);
         let percent = total(&measured.coverage).percent();
         let job = self.s.job_name.clone();
-        let history = self.time("history", |_| storage::history::append(store, &job, &branch, &label, percent))?;
+        let history = self.time("history", |_| {
+            storage::history::append(store, &job, &branch, &label, percent)
+        })?;
         let path = self.artifact(HISTORY);
         write_atomic(&path, |w| w.write_all(storage::history::render(&history).as_bytes()))?;
         let options = HtmlOptions {
@@ -496,12 +543,19 @@ impl Job {
                 ignore_whitespace: false,
             })
         })?;
-        let head_sha = self.s.pull.as_ref().map_or_else(|| changes.refs.head_sha.clone(), |p| p.sha.clone());
+        let head_sha = self
+            .s
+            .pull
+            .as_ref()
+            .map_or_else(|| changes.refs.head_sha.clone(), |p| p.sha.clone());
         self.summary.commit = Some(changes.refs.head_sha.clone());
         let branch = match &self.s.base {
             Base::Prow { branch, .. } => branch.clone(),
             Base::Local(_) => repo.branch_name(&changes.refs.base_ref).unwrap_or_else(|| {
-                tracing::info!("{} names no branch; looking for baselines of `main`", changes.refs.base_ref);
+                tracing::info!(
+                    "{} names no branch; looking for baselines of `main`",
+                    changes.refs.base_ref
+                );
                 "main".to_owned()
             }),
         };
@@ -524,7 +578,10 @@ impl Job {
         };
         let lookup = self.time("baseline", |_| storage::find(store, &query))?;
         for skipped in &lookup.skipped {
-            eprintln!("prowcov: skipped baseline candidate {}: {}", skipped.object, skipped.reason);
+            eprintln!(
+                "prowcov: skipped baseline candidate {}: {}",
+                skipped.object, skipped.reason
+            );
         }
         match &lookup.found {
             Some(found) => eprintln!(
@@ -562,7 +619,13 @@ impl Job {
                 min_file: config.gate.min_file.map(|p| p.get()),
             };
             let mut paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
-            paths.extend(base_coverage.files.keys().chain(measured.coverage.files.keys()).map(String::as_str));
+            paths.extend(
+                base_coverage
+                    .files
+                    .keys()
+                    .chain(measured.coverage.files.keys())
+                    .map(String::as_str),
+            );
             paths.sort_unstable();
             paths.dedup();
             let attributes = repo.attributes(paths)?;
@@ -623,11 +686,20 @@ impl Job {
                 html_all_files: false,
             },
             head_tests_failed: measured.tests_failed(),
+            prow: self.s.prow.is_some(),
             precision,
         });
         let comment_path = self.artifact(COMMENT);
         write_atomic(&comment_path, |w| w.write_all(body.as_bytes()))?;
-        self.time("github", |job| job.post(&body, &comment_path, &head_sha, &report, measured, html_url))?;
+        // A GitHub failure does not stop the job: the reports are written, and the exit code says it (after the tests).
+        let posted = self.time("github", |job| {
+            job.post(&body, &comment_path, &head_sha, &report, measured, html_url)
+        });
+        if let Err(e) = posted {
+            eprintln!("error: {e}");
+            self.summary.comment = Some(format!("failed: {e}"));
+            self.post_failure = Some(e.exit_code());
+        }
         for rule in &failed {
             eprintln!("coverage gate failed: {rule}");
         }
@@ -641,7 +713,11 @@ impl Job {
         let rest = url.strip_prefix("gs://")?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         let prefix = prefix.trim_matches('/');
-        let path = if prefix.is_empty() { build.dir() } else { format!("{prefix}/{}", build.dir()) };
+        let path = if prefix.is_empty() {
+            build.dir()
+        } else {
+            format!("{prefix}/{}", build.dir())
+        };
         Some(template.expand(&LinkVars {
             bucket,
             path: &path,
@@ -665,7 +741,11 @@ impl Job {
                 JobType::Batch => "a batch job posts no comment",
                 _ => "not a Prow pre-submit (no PR to comment on)",
             };
-            eprintln!("prowcov {}: {why}; the comment is in {}", self.s.mode, saved_at.display());
+            eprintln!(
+                "prowcov {}: {why}; the comment is in {}",
+                self.s.mode,
+                saved_at.display()
+            );
             self.summary.comment = Some("not posted".to_owned());
             return Ok(());
         };
@@ -686,25 +766,12 @@ impl Job {
             body: body.to_owned(),
             saved_at: Some(saved_at.to_path_buf()),
         })?;
-        let said = match &outcome {
-            Outcome::Created(id) => format!("created comment {id} on {repo}#{}", pull.number),
-            Outcome::Updated(id) => format!("updated comment {id} on {repo}#{}", pull.number),
-            Outcome::SkippedStale { newer_head } => format!(
-                "left the comment on {repo}#{} alone: the PR has moved on to {newer_head}",
-                pull.number
-            ),
-            Outcome::DryRun => format!(
-                "dry run (no GitHub token): nothing posted; the comment is in {}",
-                saved_at.display()
-            ),
-        };
-        eprintln!("prowcov {}: {said}", self.s.mode);
-        self.summary.comment = Some(match outcome {
-            Outcome::Created(_) => "created".to_owned(),
-            Outcome::Updated(_) => "updated".to_owned(),
-            Outcome::SkippedStale { .. } => "skipped: stale".to_owned(),
-            Outcome::DryRun => "dry run".to_owned(),
-        });
+        eprintln!(
+            "prowcov {}: {}",
+            self.s.mode,
+            outcome.describe(&repo, pull.number, saved_at)
+        );
+        self.summary.comment = Some(outcome.as_str().to_owned());
         if bot_config.status {
             let precision = self.s.config.config.report.precision.get();
             let state = if measured.tests_failed().is_some() || !report.gate.passed {

@@ -111,6 +111,33 @@ pub enum Outcome {
     DryRun,
 }
 
+impl Outcome {
+    /// One line for the log saying what happened to the comment on `repo#pr`; `saved_at` is where the body is.
+    pub fn describe(&self, repo: &RepoRef, pr: u64, saved_at: &std::path::Path) -> String {
+        match self {
+            Outcome::Created(id) => format!("created comment {id} on {repo}#{pr}"),
+            Outcome::Updated(id) => format!("updated comment {id} on {repo}#{pr}"),
+            Outcome::SkippedStale { newer_head } => {
+                format!("left the comment on {repo}#{pr} as it is: the PR has moved on to {newer_head}")
+            }
+            Outcome::DryRun => format!(
+                "dry run (no GitHub token): nothing posted; the comment is in {}",
+                saved_at.display()
+            ),
+        }
+    }
+
+    /// The outcome in a word or two, for `summary.json`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Created(_) => "created",
+            Outcome::Updated(_) => "updated",
+            Outcome::SkippedStale { .. } => "skipped: stale",
+            Outcome::DryRun => "dry run",
+        }
+    }
+}
+
 /// The state of a commit status, from the gate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GateState {

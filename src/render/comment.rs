@@ -37,6 +37,8 @@ pub struct CommentInput<'a> {
     pub links: CommentLinks,
     /// The tests' exit status when they failed: the comment warns that the coverage may be partial.
     pub head_tests_failed: Option<i32>,
+    /// Whether the job runs in Prow, where `/test <job>` re-runs it (the comment says so).
+    pub prow: bool,
     /// Digits after the decimal point in percentages and deltas.
     pub precision: usize,
 }

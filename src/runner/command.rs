@@ -1,13 +1,14 @@
 //! The command runner: any argv (no shell; `["sh", "-c", "..."]` when one is wanted) run in the root, then the
-//! coverage files it wrote, found by the `run.profiles` globs relative to the root (`.git` skipped), sorted.
+//! coverage files it wrote, found by the `run.profiles` globs relative to the root (`.git` and `.prowcov` skipped;
+//! files older than the run left out), sorted.
 
 use std::path::{Path, PathBuf};
 
-use globset::{GlobBuilder, GlobSetBuilder};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::process;
 use super::{RunSpec, TestRun, tests_outcome};
-use crate::config::Glob;
+use crate::analysis::filter::{check_globs, find_files};
 use crate::error::{Error, Result};
 
 pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
@@ -26,18 +27,20 @@ pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
         ));
     }
     // Bad globs are found before the tests run, not after.
-    let matcher = matcher(spec.profiles)?;
+    let globs: Vec<String> = spec.profiles.iter().map(|g| g.as_str().to_owned()).collect();
+    check_globs(&globs, "run.profiles")?;
     let args: Vec<_> = args.iter().map(Into::into).collect();
+    let started = SystemTime::now();
     let finished = process::execute(&program.into(), &args, &[], spec)?;
-    let profiles = find(spec.root, &matcher)?;
+    let profiles = written_since(spec.root, &globs, started)?;
     if profiles.is_empty() {
-        let globs: Vec<String> = spec.profiles.iter().map(|g| format!("`{}`", g.as_str())).collect();
+        let quoted: Vec<String> = globs.iter().map(|g| format!("`{g}`")).collect();
         return Err(Error::Data(format!(
-            "no coverage files match run.profiles ({}) under {} after `{}`, and {}\nhint: the globs are relative to \
-             the repository root; see the test log {}",
-            globs.join(", "),
-            spec.root.display(),
+            "no coverage files written by `{}` match run.profiles ({}) under {}, and {}\nhint: the globs are \
+             relative to the repository root (a glob without `/` matches the file name anywhere); see the test log {}",
             process::display_command(&finished.command),
+            quoted.join(", "),
+            spec.root.display(),
             tests_outcome(finished.exit_code),
             spec.log.display()
         )));
@@ -50,46 +53,28 @@ pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
     })
 }
 
-fn matcher(globs: &[Glob]) -> Result<globset::GlobSet> {
-    let invalid = |g: &str, e: globset::Error| {
-        Error::config(None, None, format!("run.profiles: invalid glob `{g}`: {}", e.kind()))
-    };
-    let mut set = GlobSetBuilder::new();
-    for glob in globs {
-        let g = glob.as_str();
-        set.add(
-            GlobBuilder::new(g)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| invalid(g, e))?,
-        );
-    }
-    set.build().map_err(|e| invalid("(set)", e))
-}
-
-/// The files under `root` (relative path) that `matcher` matches, as `root`-joined paths, sorted.
-fn find(root: &Path, matcher: &globset::GlobSet) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let walk = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| !(e.file_type().is_dir() && e.file_name() == ".git"));
-    for entry in walk {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            Error::read(path, e.into())
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        if matcher.is_match(rel) {
-            found.push(entry.path().to_path_buf());
+/// The files matching `globs` that the run wrote: those modified since `started` (rounded down to the second, for
+/// file systems with coarse times). Older matches are left out with a warning: a profile from an earlier run, or
+/// prowcov's own artifacts, must never pass for this run's coverage.
+fn written_since(root: &Path, globs: &[String], started: SystemTime) -> Result<Vec<PathBuf>> {
+    let since = started
+        .duration_since(UNIX_EPOCH)
+        .map_or(UNIX_EPOCH, |d| UNIX_EPOCH + Duration::from_secs(d.as_secs()));
+    let mut fresh = Vec::new();
+    for path in find_files(root, globs, "run.profiles")? {
+        let modified = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .map_err(|e| Error::read(&path, e))?;
+        if modified >= since {
+            fresh.push(path);
+        } else {
+            eprintln!(
+                "warning: {} matches run.profiles but was not written by this run; it is left out",
+                path.display()
+            );
         }
     }
-    found.sort();
-    found.dedup();
-    Ok(found)
+    Ok(fresh)
 }
 
 #[cfg(test)]
@@ -97,21 +82,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn globs_are_relative_to_the_root_and_skip_git() {
+    fn only_files_written_since_the_start_count() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["cov/a.lcov", "cov/sub/b.lcov", ".git/c.lcov", "d.lcov"] {
+        let write = |f: &str| {
             let p = dir.path().join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "").unwrap();
+        };
+        for f in ["old.lcov", ".prowcov/artifacts/x.lcov", ".git/c.lcov"] {
+            write(f);
         }
-        let globs: Vec<Glob> = ["cov/*.lcov", "**/*.lcov"]
-            .map(|g| Glob::try_from(g.to_owned()).unwrap())
-            .to_vec();
-        let found = find(dir.path(), &matcher(&globs).unwrap()).unwrap();
+        let started = SystemTime::now() + Duration::from_secs(2);
+        let globs = ["*.lcov".to_owned()];
+        assert!(
+            written_since(dir.path(), &globs, started).unwrap().is_empty(),
+            "older files are left out"
+        );
+        let found = written_since(dir.path(), &globs, SystemTime::UNIX_EPOCH).unwrap();
         let rel: Vec<_> = found
             .iter()
             .map(|p| p.strip_prefix(dir.path()).unwrap().to_str().unwrap())
             .collect();
-        assert_eq!(rel, ["cov/a.lcov", "cov/sub/b.lcov", "d.lcov"]);
+        assert_eq!(rel, ["old.lcov"], ".git and .prowcov are never searched");
     }
 }

@@ -1,5 +1,9 @@
 //! A periodic job's coverage over time: one `<label> <percent>` line per build in
 //! `prowcov-history/<job>/<branch>.txt`, oldest first, the format `prowcov html --history` reads.
+//!
+//! The file is read, extended and written back without a precondition: two builds of the same periodic job that
+//! finish at the same moment (one that outlasted its interval) can lose one point. Set the job's `max_concurrency:
+//! 1` to rule that out.
 
 use crate::error::{Error, Result};
 use crate::storage::{Store, layout};
@@ -19,8 +23,14 @@ pub fn append(store: &Store, job: &str, branch: &str, label: &str, percent: f64)
         Some(bytes) => match crate::render::html::parse_history(&String::from_utf8_lossy(&bytes), key.as_ref()) {
             Ok(points) => points,
             Err(e) => {
-                // A damaged history must not stop the job: start a new one, and say so.
-                tracing::warn!("{}: {e}; starting a new history", store.url_of(&key));
+                // A damaged history must not stop the job, nor be lost: it is kept aside, and a new one started.
+                let aside = format!("{key}.damaged-{label}");
+                store.put(&aside, bytes)?;
+                eprintln!(
+                    "warning: {}: {e}; kept it as {} and started a new history",
+                    store.url_of(&key),
+                    store.url_of(&aside)
+                );
                 Vec::new()
             }
         },

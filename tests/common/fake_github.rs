@@ -244,7 +244,6 @@ impl Fixture {
     }
 }
 
-
 pub fn contract_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/github-contract")
 }

@@ -268,7 +268,9 @@ impl<'i, 'a> Parts<'i, 'a> {
              Percentages are rounded as coverage.py rounds them, never shown as 0 or 100 unless exact; Δ is in \
              percentage points. Changed files are sorted by missed changed lines, then path.</sub>\n",
         );
-        let _ = writeln!(s, "\nSay `/test {}` to re-run this coverage report.", self.job);
+        if self.input.prow {
+            let _ = writeln!(s, "\nSay `/test {}` to re-run this coverage report.", self.job);
+        }
         if let Some(url) = self.pages.index() {
             let _ = writeln!(s, "\n📊 [Full HTML report]({url})");
         }

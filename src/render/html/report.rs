@@ -233,6 +233,8 @@ pub fn publish(rendered: &Rendered, out_dir: &Path) -> Result<()> {
     std::fs::write(&marker, "a prowcov HTML report; prowcov html may replace this folder\n")
         .map_err(|e| Error::write(marker, e))?;
 
+    // A temporary folder is private (0700); a report is for others to read, Prow's uploader among them.
+    crate::fsutil::make_readable(staged.path(), true)?;
     let staged = staged.keep();
     if !existing {
         return std::fs::rename(&staged, out_dir).map_err(|e| {
