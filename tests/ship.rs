@@ -55,6 +55,7 @@ struct JobConfig {
 struct Job {
     name: String,
     decorate: Option<bool>,
+    max_concurrency: Option<u32>,
     annotations: BTreeMap<String, String>,
     extra_refs: Vec<ExtraRef>,
     spec: PodSpec,
@@ -204,6 +205,10 @@ fn every_job_is_decorated_and_runs_prowcov_run_with_arguments_prowcov_accepts() 
             panic!("{at}: `{}` does not parse:\n{e}", argv.join(" "));
         }
         assert_eq!(argv.get(1), Some(&"run"), "{at}: the job runs `prowcov run`");
+        if kind == Kind::Periodic {
+            // The history in storage is rewritten without a precondition (docs/run.md).
+            assert_eq!(job.max_concurrency, Some(1), "{at}: a periodic needs max_concurrency: 1");
+        }
         // The mode comes from JOB_TYPE: a fixed --mode presubmit would fail when Tide runs the job as a batch.
         assert!(
             flag_value(&container.args, "--mode").is_none(),
