@@ -207,7 +207,11 @@ fn every_job_is_decorated_and_runs_prowcov_run_with_arguments_prowcov_accepts() 
         assert_eq!(argv.get(1), Some(&"run"), "{at}: the job runs `prowcov run`");
         if kind == Kind::Periodic {
             // The history in storage is rewritten without a precondition (docs/run.md).
-            assert_eq!(job.max_concurrency, Some(1), "{at}: a periodic needs max_concurrency: 1");
+            assert_eq!(
+                job.max_concurrency,
+                Some(1),
+                "{at}: a periodic needs max_concurrency: 1"
+            );
         }
         // The mode comes from JOB_TYPE: a fixed --mode presubmit would fail when Tide runs the job as a batch.
         assert!(
