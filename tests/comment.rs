@@ -121,6 +121,18 @@ impl Scenario {
     }
 
     /// The report of `feature` against `main`, with `run.py` excluded and a gate whose patch rule fails.
+    /// `prowcov diff --format comment` on this scenario's profiles and repository.
+    fn diff(&self) -> std::process::Command {
+        let mut cmd = common::prowcov();
+        cmd.args(["diff", "--format", "comment", "--base"])
+            .arg(&self.base_json)
+            .arg("--head")
+            .arg(&self.head_json)
+            .arg("--repo")
+            .arg(&self.repo.dir);
+        cmd
+    }
+
     fn report(&self) -> DiffReport {
         let repo = changes::GitRepo::open(&self.repo.dir).expect("open");
         let change_set = repo
@@ -224,24 +236,9 @@ fn diff_writes_the_comment_file() {
     let s = Scenario::measured();
     let out = s._tmp.path().join("artifacts/comment.md");
     std::fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
-    let result = common::prowcov()
-        .args([
-            "diff",
-            "--format",
-            "comment",
-            "--job",
-            JOB,
-            "--html-url",
-            HTML,
-            "--min-patch",
-            "90",
-        ])
-        .arg("--base")
-        .arg(&s.base_json)
-        .arg("--head")
-        .arg(&s.head_json)
-        .arg("--repo")
-        .arg(&s.repo.dir)
+    let result = s
+        .diff()
+        .args(["--job", JOB, "--html-url", HTML, "--min-patch", "90"])
         .args(["--base-ref", &s.base_sha, "--head-ref", "feature", "-o"])
         .arg(&out)
         .env_remove("PULL_BASE_SHA")
@@ -262,17 +259,7 @@ fn diff_writes_the_comment_file() {
     );
     assert!(body.contains("❌ **failed**: patch coverage"));
 
-    let missing_job = common::prowcov()
-        .args(["diff", "--format", "comment"])
-        .arg("--base")
-        .arg(&s.base_json)
-        .arg("--head")
-        .arg(&s.head_json)
-        .arg("--repo")
-        .arg(&s.repo.dir)
-        .env_remove("JOB_NAME")
-        .output()
-        .expect("run prowcov");
+    let missing_job = s.diff().env_remove("JOB_NAME").output().expect("run prowcov");
     assert_eq!(missing_job.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&missing_job.stderr).contains("--job"));
 }

@@ -209,11 +209,7 @@ fn prow_merge_layout_diffs_from_pull_base_sha_and_detects_renames_and_deletions(
     let s = Scenario::repo_only();
     let repo = changes::GitRepo::open(&s.repo.dir).unwrap();
     let set = repo
-        .changes(&ChangeOptions {
-            base: BaseRef::PullBaseSha(s.base_sha.clone()),
-            head_ref: "HEAD".into(),
-            ignore_whitespace: false,
-        })
+        .changes(&ChangeOptions::to_head(BaseRef::PullBaseSha(s.base_sha.clone())))
         .unwrap();
     assert_eq!(
         set.refs.merge_base_sha, s.base_sha,

@@ -181,13 +181,7 @@ fn a_new_head_replaces_the_comment_of_an_older_one() {
 #[test]
 fn a_502_is_retried_then_succeeds() {
     let f = Fixture::start();
-    f.fake.fault(Fault {
-        method: "GET",
-        path_suffix: "/comments",
-        status: 502,
-        headers: vec![],
-        land: false,
-    });
+    f.fake.fault(Fault::new("GET", "/comments", 502));
     let outcome = f.bot().upsert_comment(&request(HEAD, "x")).expect("upsert");
     assert!(matches!(outcome, Outcome::Created(_)), "{outcome:?}");
     assert_eq!(f.fake.count("GET", "/comments"), 2, "{:?}", f.fake.requests());
@@ -196,13 +190,9 @@ fn a_502_is_retried_then_succeeds() {
 #[test]
 fn a_secondary_rate_limit_waits_for_retry_after() {
     let f = Fixture::start();
-    f.fake.fault(Fault {
-        method: "POST",
-        path_suffix: "/comments",
-        status: 403,
-        headers: vec![("retry-after", "1"), ("x-ratelimit-remaining", "0")],
-        land: false,
-    });
+    f.fake.fault(
+        Fault::new("POST", "/comments", 403).with_headers(&[("retry-after", "1"), ("x-ratelimit-remaining", "0")]),
+    );
     let outcome = f.bot().upsert_comment(&request(HEAD, "x")).expect("upsert");
     assert!(matches!(outcome, Outcome::Created(_)), "{outcome:?}");
     let s = f.fake.state();
@@ -221,13 +211,8 @@ fn a_secondary_rate_limit_waits_for_retry_after() {
 #[test]
 fn a_long_retry_after_fails_at_once_naming_the_endpoint() {
     let f = Fixture::start();
-    f.fake.fault(Fault {
-        method: "GET",
-        path_suffix: "/user",
-        status: 429,
-        headers: vec![("retry-after", "3600")],
-        land: false,
-    });
+    f.fake
+        .fault(Fault::new("GET", "/user", 429).with_headers(&[("retry-after", "3600")]));
     let started = Instant::now();
     let err = f.bot().upsert_comment(&request(HEAD, "x")).expect_err("gives up");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -240,13 +225,7 @@ fn a_long_retry_after_fails_at_once_naming_the_endpoint() {
 #[test]
 fn a_create_that_failed_with_502_but_landed_is_not_posted_twice() {
     let f = Fixture::start();
-    f.fake.fault(Fault {
-        method: "POST",
-        path_suffix: "/comments",
-        status: 502,
-        headers: vec![],
-        land: true,
-    });
+    f.fake.fault(Fault::new("POST", "/comments", 502).landing());
     let outcome = f.bot().upsert_comment(&request(HEAD, "only once")).expect("upsert");
     let s = f.fake.state();
     assert_eq!(s.comments.len(), 1, "posted twice: {:?}", s.comments);
@@ -259,13 +238,7 @@ fn a_create_that_failed_with_502_but_landed_is_not_posted_twice() {
 #[test]
 fn a_create_that_failed_with_502_and_did_not_land_is_sent_again() {
     let f = Fixture::start();
-    f.fake.fault(Fault {
-        method: "POST",
-        path_suffix: "/comments",
-        status: 502,
-        headers: vec![],
-        land: false,
-    });
+    f.fake.fault(Fault::new("POST", "/comments", 502));
     let outcome = f.bot().upsert_comment(&request(HEAD, "x")).expect("upsert");
     assert!(matches!(outcome, Outcome::Created(_)), "{outcome:?}");
     assert_eq!(f.fake.state().comments.len(), 1);
@@ -275,13 +248,7 @@ fn a_create_that_failed_with_502_and_did_not_land_is_sent_again() {
 #[test]
 fn errors_name_the_endpoint_status_and_a_hint() {
     let f = Fixture::start();
-    f.fake.fault(Fault {
-        method: "POST",
-        path_suffix: "/comments",
-        status: 403,
-        headers: vec![],
-        land: false,
-    });
+    f.fake.fault(Fault::new("POST", "/comments", 403));
     let err = f.bot().upsert_comment(&request(HEAD, "x")).expect_err("403");
     let text = err.to_string();
     assert!(text.contains("POST /repos/octo/widgets/issues/7/comments"), "{text}");
@@ -450,13 +417,7 @@ fn cli_posts_then_updates_with_a_token_file_and_never_prints_the_token() {
     assert_eq!(f.fake.state().comments.len(), 1);
     assert!(!outputs.contains(TOKEN), "the token was printed:\n{outputs}");
     // A GitHub failure: the error names the endpoint and exits 74, still without the token.
-    f.fake.fault(Fault {
-        method: "GET",
-        path_suffix: "/comments",
-        status: 404,
-        headers: vec![],
-        land: false,
-    });
+    f.fake.fault(Fault::new("GET", "/comments", 404));
     let out = prowcov_comment_post(&f, dir.path())
         .arg("--github-token-file")
         .arg(&token_file)
@@ -516,13 +477,7 @@ fn token_helper_runs_failing_calls() {
         .try_init();
     let f = Fixture::start();
     for status in [401, 403, 404, 422, 502, 502, 502, 502, 502] {
-        f.fake.fault(Fault {
-            method: "GET",
-            path_suffix: "/user",
-            status,
-            headers: vec![],
-            land: false,
-        });
+        f.fake.fault(Fault::new("GET", "/user", status));
     }
     let bot = f.bot();
     println!("helper-debug: {bot:?} {:?}", Secret::new(TOKEN));

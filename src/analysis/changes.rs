@@ -10,7 +10,7 @@
 //! This module is the only one in `analysis` that reads git; it also reads the `.gitattributes` the filter needs.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use git2::{AttrCheckFlags, AttrValue, Delta, DiffFindOptions, DiffOptions, ErrorCode, Oid, Repository};
@@ -78,6 +78,17 @@ pub struct ChangeOptions {
     pub ignore_whitespace: bool,
 }
 
+impl ChangeOptions {
+    /// From `base` to the checked-out `HEAD`, whitespace counted: what the job and `prowcov html --base-ref` diff.
+    pub fn to_head(base: BaseRef) -> ChangeOptions {
+        ChangeOptions {
+            base,
+            head_ref: "HEAD".to_owned(),
+            ignore_whitespace: false,
+        }
+    }
+}
+
 /// The revisions a diff was computed from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Refs {
@@ -97,6 +108,17 @@ pub struct Refs {
 pub struct ChangeSet {
     pub refs: Refs,
     pub files: Vec<FileChange>,
+}
+
+impl ChangeSet {
+    /// Each file present at the head with its changed lines (deleted files left out): the HTML report's overlay.
+    pub fn head_lines(&self) -> BTreeMap<String, BTreeSet<u32>> {
+        self.files
+            .iter()
+            .filter(|f| f.status != ChangeStatus::Deleted)
+            .map(|f| (f.path.clone(), f.changed_lines.iter().copied().collect()))
+            .collect()
+    }
 }
 
 /// A git repository opened for change analysis.

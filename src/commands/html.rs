@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeStatus, GitRepo};
+use crate::analysis::changes::{BaseRef, ChangeOptions, GitRepo};
 use crate::cli::HtmlArgs;
 use crate::commands::inputs;
 use crate::error::{Error, Result, exit};
@@ -75,19 +75,9 @@ pub fn run(args: HtmlArgs) -> Result<u8> {
 /// `prowcov diff` computes them; deleted files have no page to mark.
 fn overlay_from_git(root: &std::path::Path, rev: &str) -> Result<HtmlOverlay> {
     let repo = GitRepo::open(root)?;
-    let changes = repo.changes(&ChangeOptions {
-        base: BaseRef::Given(rev.to_string()),
-        head_ref: "HEAD".to_string(),
-        ignore_whitespace: false,
-    })?;
-    let changed_lines = changes
-        .files
-        .iter()
-        .filter(|f| f.status != ChangeStatus::Deleted)
-        .map(|f| (f.path.clone(), f.changed_lines.iter().copied().collect()))
-        .collect();
+    let changes = repo.changes(&ChangeOptions::to_head(BaseRef::Given(rev.to_string())))?;
     Ok(HtmlOverlay {
-        changed_lines,
+        changed_lines: changes.head_lines(),
         ..HtmlOverlay::default()
     })
 }

@@ -10,13 +10,13 @@
 //! coverage: everything is still written, and the exit code says the tests failed (3, which wins over the gate's 1).
 //! The time of each phase is printed at the end, for the benchmark and for anyone wondering where a job's time goes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeSet, ChangeStatus, GitRepo};
+use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeSet, GitRepo};
 use crate::analysis::filter::Filter;
 use crate::analysis::gate::GateConfig;
 use crate::analysis::{DiffInputs, DiffReport};
@@ -544,13 +544,7 @@ impl Job {
             Base::Local(Some(rev)) => BaseRef::Given(rev.clone()),
             Base::Local(None) => BaseRef::Default,
         };
-        let changes = self.time("changes", |_| {
-            repo.changes(&ChangeOptions {
-                base,
-                head_ref: "HEAD".to_owned(),
-                ignore_whitespace: false,
-            })
-        })?;
+        let changes = self.time("changes", |_| repo.changes(&ChangeOptions::to_head(base)))?;
         let head_sha = self
             .s
             .pull
@@ -846,12 +840,6 @@ fn totals(summary: &Summary) -> Totals {
 
 /// The changed lines, baseline percentages and patch figures the HTML report marks.
 fn overlay(changes: &ChangeSet, report: &DiffReport) -> HtmlOverlay {
-    let changed_lines: BTreeMap<String, BTreeSet<u32>> = changes
-        .files
-        .iter()
-        .filter(|f| f.status != ChangeStatus::Deleted)
-        .map(|f| (f.path.clone(), f.changed_lines.iter().copied().collect()))
-        .collect();
     let mut base_percent = BTreeMap::new();
     let mut patch = BTreeMap::new();
     for file in &report.files {
@@ -861,7 +849,7 @@ fn overlay(changes: &ChangeSet, report: &DiffReport) -> HtmlOverlay {
         patch.insert(file.path.clone(), (file.patch.covered, file.patch.total));
     }
     HtmlOverlay {
-        changed_lines,
+        changed_lines: changes.head_lines(),
         base_percent,
         patch,
     }

@@ -37,6 +37,30 @@ pub struct Fault {
     pub land: bool,
 }
 
+impl Fault {
+    /// The next `method` request to a path ending with `path_suffix` fails with `status`, without landing.
+    pub fn new(method: &'static str, path_suffix: &'static str, status: u16) -> Fault {
+        Fault {
+            method,
+            path_suffix,
+            status,
+            headers: Vec::new(),
+            land: false,
+        }
+    }
+
+    pub fn with_headers(mut self, headers: &[(&'static str, &'static str)]) -> Fault {
+        self.headers = headers.to_vec();
+        self
+    }
+
+    /// The request is carried out before the failure is returned (a 5xx that hid a success).
+    pub fn landing(mut self) -> Fault {
+        self.land = true;
+        self
+    }
+}
+
 #[derive(Default)]
 pub struct State {
     /// (id, author, body), oldest first.
