@@ -5,7 +5,6 @@
 //! Every missing or inconsistent variable is an error naming it (`Error::Config`, exit code 78): a job that runs
 //! with half its environment would compare against the wrong commit or post to the wrong PR.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -186,7 +185,7 @@ impl ProwEnv {
                 }
             }
         };
-        if let Err(e) = crate::storage::layout::validate_names(&job_name, &refs.base_ref, "0000000") {
+        if let Err(e) = crate::storage::layout::validate_job_and_branch(&job_name, &refs.base_ref) {
             let var = if job_type == JobType::Periodic {
                 "JOB_SPEC extra_refs[0].base_ref"
             } else {
@@ -441,14 +440,15 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// A lookup function over a map, for tests and for replaying a job's environment.
-pub fn map_env(map: &BTreeMap<String, String>) -> impl Fn(&str) -> Option<String> + '_ {
-    move |name| map.get(name).cloned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// A lookup function over a map.
+    fn map_env(map: &BTreeMap<String, String>) -> impl Fn(&str) -> Option<String> + '_ {
+        move |name| map.get(name).cloned()
+    }
 
     const BASE: &str = "0123456789abcdef0123456789abcdef01234567";
     const HEAD: &str = "89abcdef0123456789abcdef0123456789abcdef";

@@ -785,7 +785,10 @@ impl Job {
             } else {
                 GateState::Success
             };
-            let mut description = format!("{}% total", render_percent(report.head.percent(), precision));
+            let mut description = format!(
+                "{}% total",
+                crate::model::display_percent(report.head.percent(), precision)
+            );
             if let Some(p) = report.patch.display(precision) {
                 description.push_str(&format!(", {p}% patch"));
             }
@@ -809,10 +812,6 @@ impl Job {
         }
         Ok(())
     }
-}
-
-fn render_percent(pct: f64, precision: usize) -> String {
-    crate::model::display_percent(pct, precision)
 }
 
 fn expand(template: &LinkTemplate, bucket: &str, path: &str, s: &JobSettings) -> String {

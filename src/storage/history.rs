@@ -14,7 +14,7 @@ pub const MAX_POINTS: usize = 730;
 /// Appends `(label, percent)` to the job's history and returns the whole history. A point with the same label (a
 /// rerun of the same commit) replaces the earlier one, so reruns do not draw a flat line.
 pub fn append(store: &Store, job: &str, branch: &str, label: &str, percent: f64) -> Result<Vec<(String, f64)>> {
-    layout::validate_names(job, branch, "0000000").map_err(Error::Usage)?;
+    layout::validate_job_and_branch(job, branch).map_err(Error::Usage)?;
     if label.is_empty() || label.contains(char::is_whitespace) {
         return Err(Error::Usage(format!("history label {label:?}: expected one word")));
     }

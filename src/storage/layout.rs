@@ -66,8 +66,8 @@ pub fn is_build_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 30 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Checks job, branch and SHA before they become object keys.
-pub fn validate_names(job: &str, branch: &str, sha: &str) -> Result<(), String> {
+/// Checks a job and branch name before they become parts of object keys (the history's have no commit).
+pub fn validate_job_and_branch(job: &str, branch: &str) -> Result<(), String> {
     let safe = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
     if !safe(job) {
         return Err(format!(
@@ -79,6 +79,12 @@ pub fn validate_names(job: &str, branch: &str, sha: &str) -> Result<(), String> 
             "branch {branch:?}: expected a branch name such as `main` or `release/1.2`"
         ));
     }
+    Ok(())
+}
+
+/// Checks job, branch and SHA before they become object keys.
+pub fn validate_names(job: &str, branch: &str, sha: &str) -> Result<(), String> {
+    validate_job_and_branch(job, branch)?;
     if sha.len() < 7 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("commit {sha:?}: expected a hexadecimal SHA (PULL_BASE_SHA)"));
     }
