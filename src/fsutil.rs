@@ -5,6 +5,10 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::glob::Globs;
+
+/// The folder, under the repository root, that holds prowcov's local storage, artifacts and data outside Prow.
+pub const LOCAL_DIR: &str = ".prowcov";
 
 /// Writes `path` atomically: `write` fills a temporary file in the same directory, which replaces `path` only once
 /// everything was written and flushed. On any error the temporary file is removed and `path` is untouched.
@@ -62,6 +66,45 @@ pub fn make_readable(path: &Path, dir: bool) -> Result<()> {
 /// Reads a whole input file, naming it in the error.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::read(path, e))
+}
+
+/// Checks `patterns` as [`find_files`] compiles them; `what` names them in the error.
+pub fn check_globs(patterns: &[String], what: &str) -> Result<()> {
+    Globs::new(patterns, what).map(drop)
+}
+
+/// The files under `root` matching any of `patterns` (the globs of [`Filter`]: relative to the root, a glob
+/// without `/` matches the file name anywhere), sorted. `.git` and prowcov's own `.prowcov` folder are skipped.
+/// `what` names the patterns in errors (`run.profiles`).
+pub fn find_files(root: &std::path::Path, patterns: &[String], what: &str) -> Result<Vec<std::path::PathBuf>> {
+    if patterns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let globs = Globs::new(patterns, what)?;
+    let mut found = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::read(&dir, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let kind = entry.file_type().map_err(|e| Error::read(entry.path(), e))?;
+            if kind.is_dir() {
+                if name != ".git" && name != LOCAL_DIR {
+                    stack.push((entry.path(), path));
+                }
+            } else if globs.is_match(&path) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -34,17 +34,25 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod env;
 pub mod error;
 pub mod formats;
 pub mod fsutil;
 pub mod github;
+pub mod glob;
+pub mod ids;
+pub mod job;
+pub mod load;
 pub mod model;
 pub mod parallel;
 pub mod prow;
 pub mod python;
 pub mod render;
+pub mod retry;
 pub mod runner;
 pub mod settings;
 pub mod storage;
+pub mod warnings;

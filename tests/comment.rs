@@ -12,6 +12,7 @@ use prowcov::analysis::changes::{self, BaseRef, ChangeOptions, ChangeSet, Change
 use prowcov::analysis::filter::Filter;
 use prowcov::analysis::gate::GateConfig;
 use prowcov::analysis::{DiffInputs, DiffReport};
+use prowcov::env::Env;
 use prowcov::model::{Coverage, FileCoverage, PercentRule};
 use prowcov::render::comment::{
     self, BODY_BUDGET, BaselineInfo, CommentInput, CommentLinks, GITHUB_MAX_BODY, parse_marker,
@@ -134,7 +135,7 @@ impl Scenario {
     }
 
     fn report(&self) -> DiffReport {
-        let repo = changes::GitRepo::open(&self.repo.dir).expect("open");
+        let repo = changes::GitRepo::open(&self.repo.dir, &Env::capture()).expect("open");
         let change_set = repo
             .changes(&ChangeOptions {
                 base: BaseRef::Given(self.base_sha.clone()),

@@ -14,6 +14,7 @@ use prowcov::analysis::changes::{self, BaseRef, ChangeOptions, ChangeStatus};
 use prowcov::analysis::filter::{FileAttributes, Filter, SkipReason};
 use prowcov::analysis::gate::GateConfig;
 use prowcov::analysis::{DiffInputs, DiffReport};
+use prowcov::env::Env;
 use serde_json::Value;
 
 const NEEDS_TOOLS: &str = "needs coverage.py and diff-cover (scripts/test provides them)";
@@ -157,7 +158,7 @@ impl Scenario {
 
     /// The report built through the library with no file skipped (diff-cover knows no `.gitattributes`).
     fn report(&self, ignore_whitespace: bool) -> DiffReport {
-        let repo = changes::GitRepo::open(&self.repo.dir).expect("open");
+        let repo = changes::GitRepo::open(&self.repo.dir, &Env::capture()).expect("open");
         let change_set = repo
             .changes(&ChangeOptions {
                 base: BaseRef::Given(self.base_sha.clone()),
@@ -207,7 +208,7 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn prow_merge_layout_diffs_from_pull_base_sha_and_detects_renames_and_deletions() {
     let s = Scenario::repo_only();
-    let repo = changes::GitRepo::open(&s.repo.dir).unwrap();
+    let repo = changes::GitRepo::open(&s.repo.dir, &Env::capture()).unwrap();
     let set = repo
         .changes(&ChangeOptions::to_head(BaseRef::PullBaseSha(s.base_sha.clone())))
         .unwrap();
@@ -257,7 +258,7 @@ fn prow_merge_layout_diffs_from_pull_base_sha_and_detects_renames_and_deletions(
 #[test]
 fn ignore_whitespace_drops_whitespace_only_edits() {
     let s = Scenario::repo_only();
-    let repo = changes::GitRepo::open(&s.repo.dir).unwrap();
+    let repo = changes::GitRepo::open(&s.repo.dir, &Env::capture()).unwrap();
     let options = |ignore_whitespace| ChangeOptions {
         base: BaseRef::Given(s.base_sha.clone()),
         head_ref: "HEAD".into(),
@@ -273,7 +274,7 @@ fn ignore_whitespace_drops_whitespace_only_edits() {
 #[test]
 fn gitattributes_exclude_only_when_set_or_true() {
     let s = Scenario::repo_only();
-    let repo = changes::GitRepo::open(&s.repo.dir).unwrap();
+    let repo = changes::GitRepo::open(&s.repo.dir, &Env::capture()).unwrap();
     let attrs = repo
         .attributes(["gen.py", "notgen.py", "unset.py", "excl.py", "calc.py"])
         .unwrap();
@@ -693,7 +694,7 @@ fn attributes_of_many_paths_are_read_in_parallel_with_the_same_result() {
         "*.py coverage-excluded=true\nf5.py -coverage-excluded\n",
     ));
     repo.commit("many", &files);
-    let attrs = changes::GitRepo::open(&repo.dir)
+    let attrs = changes::GitRepo::open(&repo.dir, &Env::capture())
         .unwrap()
         .attributes(names.iter().map(String::as_str))
         .unwrap();
@@ -726,7 +727,12 @@ fn attributes_from_nested_files_and_info_attributes_are_not_missed() {
         ],
     );
     let paths = ["a/b/gen.py", "c/skip.py", "c/keep.py"];
-    let read = || changes::GitRepo::open(&repo.dir).unwrap().attributes(paths).unwrap();
+    let read = || {
+        changes::GitRepo::open(&repo.dir, &Env::capture())
+            .unwrap()
+            .attributes(paths)
+            .unwrap()
+    };
     assert!(read()["a/b/gen.py"].generated, "nested .gitattributes");
     assert!(!read()["c/skip.py"].coverage_excluded);
     std::fs::write(repo.dir.join(".git/info/attributes"), "c/skip.py coverage-excluded\n").unwrap();
@@ -741,6 +747,9 @@ fn without_attribute_files_nothing_is_excluded() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = GitRepo::init(&tmp.path().join("repo"));
     repo.commit("plain", &[("a.py", "x = 1\n"), (".gitattributes", "*.py text\n")]);
-    let attrs = changes::GitRepo::open(&repo.dir).unwrap().attributes(["a.py"]).unwrap();
+    let attrs = changes::GitRepo::open(&repo.dir, &Env::capture())
+        .unwrap()
+        .attributes(["a.py"])
+        .unwrap();
     assert_eq!(attrs["a.py"], FileAttributes::default());
 }

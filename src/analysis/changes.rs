@@ -17,7 +17,9 @@ use git2::{AttrCheckFlags, AttrValue, Delta, DiffFindOptions, DiffOptions, Error
 use serde::Serialize;
 
 use super::filter::FileAttributes;
+use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::model::path::normalize;
 
 /// The branches tried, in order, when neither `--base-ref` nor `PULL_BASE_SHA` names the base.
 pub const DEFAULT_BASES: [&str; 5] = ["origin/HEAD", "main", "master", "origin/main", "origin/master"];
@@ -126,11 +128,14 @@ pub struct GitRepo {
     repo: Repository,
     /// The directory given, for messages.
     dir: PathBuf,
+    /// The user's global attributes file by git's XDG default (`$XDG_CONFIG_HOME/git/attributes`, else
+    /// `$HOME/.config/git/attributes`), used when `core.attributesFile` is not set.
+    xdg_attributes: Option<PathBuf>,
 }
 
 impl GitRepo {
-    /// Opens the repository containing `dir`.
-    pub fn open(dir: &Path) -> Result<GitRepo> {
+    /// Opens the repository containing `dir`; `env` locates the user's global attributes file as git does.
+    pub fn open(dir: &Path, env: &Env) -> Result<GitRepo> {
         let repo = Repository::discover(dir).map_err(|e| {
             Error::Data(format!(
                 "{}: not a git repository ({}); pass the checkout with --repo DIR",
@@ -138,10 +143,63 @@ impl GitRepo {
                 e.message()
             ))
         })?;
+        let xdg_attributes = env
+            .path("XDG_CONFIG_HOME")
+            .or_else(|| env.path("HOME").map(|h| h.join(".config")))
+            .map(|base| base.join("git/attributes"));
         Ok(GitRepo {
             repo,
             dir: dir.to_path_buf(),
+            xdg_attributes,
         })
+    }
+
+    /// The root of the work tree that contains `dir`, when `dir` is in one.
+    pub fn work_tree_of(dir: &Path) -> Option<PathBuf> {
+        Repository::discover(dir).ok()?.workdir().map(Path::to_path_buf)
+    }
+
+    /// `sha` and up to `max_walk` of its first-parent ancestors, nearest first. The first keeps the spelling given
+    /// (an index is keyed by the SHA as a post-submit wrote it). An error says why the history cannot be walked.
+    pub fn first_parents(&self, sha: &str, max_walk: usize) -> std::result::Result<Vec<String>, String> {
+        let git_error = |e: &git2::Error| {
+            format!(
+                "cannot walk the history of the base commit in {}: {}; expected a git repository that contains it \
+                 (fetch it with enough depth to reach a baseline)",
+                self.dir.display(),
+                e.message()
+            )
+        };
+        let base = self
+            .repo
+            .revparse_single(sha)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| git_error(&e))?;
+        let mut shas = vec![base.id().to_string()];
+        let mut commit = base;
+        while shas.len() <= max_walk {
+            let Ok(parent) = commit.parent(0) else { break };
+            shas.push(parent.id().to_string());
+            commit = parent;
+        }
+        if let Some(first) = shas.first_mut()
+            && first.starts_with(sha)
+            && sha.len() < first.len()
+        {
+            *first = sha.to_string();
+        }
+        Ok(shas)
+    }
+
+    /// How many commits `base` is ahead of `ancestor`, when `ancestor` is an ancestor of it (or the same commit).
+    pub fn distance(&self, ancestor: &str, base: &str) -> Option<usize> {
+        let a = self.repo.revparse_single(ancestor).ok()?.id();
+        let b = self.repo.revparse_single(base).ok()?.id();
+        if a != b && !self.repo.graph_descendant_of(b, a).ok()? {
+            return None;
+        }
+        let (ahead, _) = self.repo.graph_ahead_behind(b, a).ok()?;
+        Some(ahead)
     }
 
     /// The working tree's root, where repo-relative coverage paths start; `None` for a bare repository.
@@ -212,7 +270,7 @@ impl GitRepo {
             .find_commit(oid)
             .map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
         let days = commit.time().seconds().div_euclid(86_400);
-        Ok(crate::render::civil_date(days))
+        Ok(crate::clock::civil_date(days))
     }
 
     /// Reads what changed from the merge-base of the base and head revisions to the head.
@@ -332,14 +390,7 @@ impl GitRepo {
         ];
         match self.repo.config().and_then(|c| c.get_path("core.attributesFile")) {
             Ok(path) => others.push(path),
-            Err(_) => {
-                if let Some(base) = std::env::var_os("XDG_CONFIG_HOME")
-                    .map(PathBuf::from)
-                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-                {
-                    others.push(base.join("git/attributes"));
-                }
-            }
+            Err(_) => others.extend(self.xdg_attributes.clone()),
         }
         others.iter().any(|p| file_mentions(p))
     }
@@ -548,8 +599,74 @@ pub fn excludes(value: AttrValue<'_>) -> bool {
     }
 }
 
+/// Parses a changed-files list: one `path` or `path:spec` per line, where spec is comma-separated line numbers or
+/// `first-last` ranges; blank lines and `#` comments are skipped. Paths are normalised like the coverage data's
+/// (relative to `root`). A `path:` whose suffix is not a line spec keeps the colon as part of the path.
+pub fn parse_changed_files(text: &str, origin: &Path, root: &Path) -> Result<BTreeMap<String, BTreeSet<u32>>> {
+    let mut out: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (path, lines) = match line.rsplit_once(':') {
+            Some((path, spec)) if !path.is_empty() && looks_like_spec(spec) => {
+                let lines = parse_spec(spec).ok_or_else(|| {
+                    Error::parse(
+                        origin,
+                        Some(i as u64 + 1),
+                        format!("expected line numbers or ranges after `:`, found `{spec}`"),
+                    )
+                })?;
+                (path, lines)
+            }
+            _ => (line, BTreeSet::new()),
+        };
+        out.entry(normalize(path, root)).or_default().extend(lines);
+    }
+    Ok(out)
+}
+
+fn looks_like_spec(spec: &str) -> bool {
+    !spec.is_empty() && spec.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '-' | ' '))
+}
+
+fn parse_spec(spec: &str) -> Option<BTreeSet<u32>> {
+    let mut out = BTreeSet::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match item.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+                // A range is a handful of lines in a diff; a huge one is a typo, not a million anchors.
+                if b < a || b - a > 1_000_000 {
+                    return None;
+                }
+                out.extend(a..=b);
+            }
+            None => {
+                out.insert(item.parse().ok()?);
+            }
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn changed_files_with_and_without_lines() {
+        let text = "# comment\nsrc/a.py:3,5-7\n./src/b.py\nweird:name.py\nsrc/a.py:9\n";
+        let got = parse_changed_files(text, Path::new("c.txt"), Path::new("/r")).unwrap();
+        assert_eq!(got["src/a.py"], BTreeSet::from([3, 5, 6, 7, 9]));
+        assert!(got["src/b.py"].is_empty());
+        assert!(got.contains_key("weird:name.py"));
+        let err = parse_changed_files("a.py:9-3\n", Path::new("c.txt"), Path::new("/r")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.txt:1: expected line numbers or ranges after `:`, found `9-3`"
+        );
+    }
+
     use super::*;
 
     #[test]

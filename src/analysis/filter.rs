@@ -4,10 +4,10 @@
 //! Globs use `/` as a separator that `*` does not cross (`**` does); a pattern without `/` matches the file name in
 //! any directory, as in `.gitignore` (`*_pb2.py` skips `a/b/x_pb2.py`).
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::glob::Globs;
 
 /// The attributes of one path that can exclude it (see `changes::excludes` for what counts as set).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,44 +49,6 @@ pub struct Skipped {
     pub reason: SkipReason,
 }
 
-/// A compiled set of globs and their texts (to name the one that matched).
-#[derive(Clone, Debug)]
-struct Globs {
-    patterns: Vec<String>,
-    set: GlobSet,
-}
-
-impl Globs {
-    fn new(patterns: &[String], flag: &str) -> Result<Globs> {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in patterns {
-            let full = if pattern.contains('/') {
-                pattern.trim_start_matches('/').to_string()
-            } else {
-                format!("**/{pattern}")
-            };
-            let glob = GlobBuilder::new(&full)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| Error::Usage(format!("{flag} {pattern}: not a valid glob: {}", e.kind())))?;
-            builder.add(glob);
-        }
-        let set = builder
-            .build()
-            .map_err(|e| Error::Usage(format!("{flag}: cannot compile the globs: {e}")))?;
-        Ok(Globs {
-            patterns: patterns.to_vec(),
-            set,
-        })
-    }
-
-    /// The first pattern (in the order given) that matches `path`.
-    fn first_match(&self, path: &str) -> Option<&str> {
-        let first = self.set.matches(path).into_iter().min()?;
-        self.patterns.get(first).map(String::as_str)
-    }
-}
-
 /// The file selection, validated once.
 #[derive(Clone, Debug)]
 pub struct Filter {
@@ -108,14 +70,17 @@ impl Filter {
         })
     }
 
+    /// The selection of the configuration's `[paths]` (flags already applied to it).
+    pub fn from_paths(paths: &crate::config::Paths) -> Result<Filter> {
+        let texts = |globs: &[crate::config::Glob]| globs.iter().map(|g| g.as_str().to_owned()).collect::<Vec<_>>();
+        Filter::new(&texts(&paths.include), &texts(&paths.exclude))
+    }
+
     /// Keeps every file (no globs).
     pub fn everything() -> Filter {
         Filter {
             include: None,
-            exclude: Globs {
-                patterns: Vec::new(),
-                set: GlobSet::empty(),
-            },
+            exclude: Globs::empty(),
         }
     }
 
@@ -136,45 +101,6 @@ impl Filter {
             _ => None,
         }
     }
-}
-
-/// Checks `patterns` as [`find_files`] compiles them; `what` names them in the error.
-pub fn check_globs(patterns: &[String], what: &str) -> Result<()> {
-    Globs::new(patterns, what).map(drop)
-}
-
-/// The files under `root` matching any of `patterns` (the globs of [`Filter`]: relative to the root, a glob
-/// without `/` matches the file name anywhere), sorted. `.git` and prowcov's own `.prowcov` folder are skipped.
-/// `what` names the patterns in errors (`run.profiles`).
-pub fn find_files(root: &std::path::Path, patterns: &[String], what: &str) -> Result<Vec<std::path::PathBuf>> {
-    if patterns.is_empty() {
-        return Ok(Vec::new());
-    }
-    let globs = Globs::new(patterns, what)?;
-    let mut found = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, rel)) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::read(&dir, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let kind = entry.file_type().map_err(|e| Error::read(entry.path(), e))?;
-            if kind.is_dir() {
-                if name != ".git" && name != crate::settings::LOCAL_DIR {
-                    stack.push((entry.path(), path));
-                }
-            } else if globs.set.is_match(&path) {
-                found.push(entry.path());
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 #[cfg(test)]

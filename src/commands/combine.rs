@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::CombineArgs;
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
 use crate::python::combine::{CombineOutcome, CombineRequest, InputStatus, combine};
 use crate::python::config;
 
-pub fn run(args: CombineArgs) -> Result<u8> {
+pub fn run(args: CombineArgs, env: &Env) -> Result<u8> {
     let cwd = std::env::current_dir().map_err(|e| Error::read(".", e))?;
-    let config = config::load(args.rcfile.as_deref(), &cwd)?;
+    let config = config::load(args.rcfile.as_deref(), &cwd, env)?;
     let request = CombineRequest {
         data_file: cwd.join(args.data_file.as_deref().unwrap_or(&config.data_file)),
         inputs: args.paths,

@@ -59,23 +59,20 @@ fn read_chunks(bytes: &[u8], n: usize) -> Option<Vec<Chunk>> {
     if pieces.len() < 2 {
         return None;
     }
-    let chunks: Vec<Option<Chunk>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pieces
-            .iter()
-            .enumerate()
-            .map(|(i, piece)| {
-                scope.spawn(move || {
-                    // Pieces start at `<`, an ASCII byte, so each one is valid UTF-8 on its own if the whole is.
-                    let text = std::str::from_utf8(piece).ok()?;
-                    parse(text, if i == 0 { Mode::First } else { Mode::Continuation }).ok()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
+    let numbered: Vec<(usize, &[u8])> = pieces.into_iter().enumerate().collect();
+    // One piece per thread: the pieces were cut to the core count.
+    let chunks: Vec<Option<Chunk>> = crate::parallel::map_chunks(&numbered, 1, |mine| {
+        let mut parsed = Vec::with_capacity(mine.len());
+        for &(i, piece) in mine {
+            // Pieces start at `<`, an ASCII byte, so each one is valid UTF-8 on its own if the whole is.
+            let text = std::str::from_utf8(piece).ok();
+            parsed.push(text.and_then(|t| parse(t, if i == 0 { Mode::First } else { Mode::Continuation }).ok()));
+        }
+        parsed
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let chunks: Vec<Chunk> = chunks.into_iter().collect::<Option<_>>()?;
     stitch(&chunks).then_some(chunks)
 }
@@ -577,11 +574,7 @@ mod tests {
     use crate::model::Outcomes;
 
     fn read_str(text: &str) -> Result<Coverage> {
-        read(
-            Path::new("c.xml"),
-            text.as_bytes(),
-            &ReadOptions { root: "/repo".into() },
-        )
+        read(Path::new("c.xml"), text.as_bytes(), &ReadOptions::new("/repo"))
     }
 
     /// A document of `n` classes in two packages, with `extra` inserted before the fifth class.
@@ -612,11 +605,7 @@ mod tests {
         let whole = read_str(&doc).unwrap();
         for n in [2, 3, 7] {
             let chunks = read_chunks(doc.as_bytes(), n).expect("splits and stitches");
-            assert_eq!(
-                assemble(chunks, &ReadOptions { root: "/repo".into() }),
-                whole,
-                "{n} chunks"
-            );
+            assert_eq!(assemble(chunks, &ReadOptions::new("/repo")), whole, "{n} chunks");
         }
     }
 

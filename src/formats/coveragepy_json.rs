@@ -122,11 +122,7 @@ mod tests {
     use crate::model::Outcomes;
 
     fn read_str(text: &str) -> Result<Coverage> {
-        read(
-            Path::new("cov.json"),
-            text.as_bytes(),
-            &ReadOptions { root: "/proj".into() },
-        )
+        read(Path::new("cov.json"), text.as_bytes(), &ReadOptions::new("/proj"))
     }
 
     const BRANCHY: &str = r#"{"meta": {"format": 3, "branch_coverage": true},

@@ -309,11 +309,7 @@ mod tests {
 
     fn read_str(text: &str) -> Result<Coverage> {
         // Absolute and `_/` names need no go.mod, so the root may be anything.
-        read(
-            Path::new("c.out"),
-            text.as_bytes(),
-            &ReadOptions { root: "/repo".into() },
-        )
+        read(Path::new("c.out"), text.as_bytes(), &ReadOptions::new("/repo"))
     }
 
     fn err(text: &str) -> String {
@@ -417,14 +413,7 @@ mod tests {
         std::fs::write(dir.path().join("svc/go.mod"), "module example.com/svc\n").unwrap();
         std::fs::write(dir.path().join("plain.go"), "package main\n").unwrap();
         let profile = "mode: set\nexample.com/svc/pkg/a.go:1.1,1.5 1 1\nplain.go:1.1,1.5 1 0\n";
-        let cov = read(
-            Path::new("c.out"),
-            profile.as_bytes(),
-            &ReadOptions {
-                root: dir.path().into(),
-            },
-        )
-        .unwrap();
+        let cov = read(Path::new("c.out"), profile.as_bytes(), &ReadOptions::new(dir.path())).unwrap();
         assert_eq!(cov.files.keys().collect::<Vec<_>>(), ["plain.go", "svc/pkg/a.go"]);
     }
 }

@@ -35,25 +35,28 @@ fn read_in(path: &Path, bytes: &[u8], options: &ReadOptions, chunks: usize) -> R
     let parts: Vec<Result<Vec<(String, FileCoverage)>>> = if chunks.len() == 1 {
         vec![Reader::new(path, options, 0).run(bytes)]
     } else {
-        std::thread::scope(|scope| {
-            let mut start = 0;
-            let handles: Vec<_> = chunks
-                .iter()
-                .map(|chunk| {
-                    let before = &bytes[..start];
-                    start += chunk.len();
-                    scope.spawn(move || {
-                        // Error messages carry absolute line numbers, so each chunk knows where it starts.
-                        let line_base = before.iter().filter(|&&b| b == b'\n').count() as u64;
-                        Reader::new(path, options, line_base).run(chunk)
-                    })
+        let mut start = 0;
+        let placed: Vec<(usize, &[u8])> = chunks
+            .iter()
+            .map(|chunk| {
+                let at = start;
+                start += chunk.len();
+                (at, *chunk)
+            })
+            .collect();
+        // One chunk per thread: the chunks were cut to the core count.
+        crate::parallel::map_chunks(&placed, 1, |mine| {
+            mine.iter()
+                .map(|&(at, chunk)| {
+                    // Error messages carry absolute line numbers, so each chunk knows where it starts.
+                    let line_base = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+                    Reader::new(path, options, line_base).run(chunk)
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
+                .collect::<Vec<_>>()
         })
+        .into_iter()
+        .flatten()
+        .collect()
     };
     let mut coverage = Coverage::default();
     for part in parts {
@@ -200,11 +203,11 @@ impl<'a> Reader<'a> {
                 }
                 _ => {
                     if !self.warned.iter().any(|k| k == key) {
-                        tracing::warn!(
+                        self.options.warnings.warn(format!(
                             "{}:{line_no}: unknown LCOV record `{}`, ignored",
                             self.path.display(),
                             String::from_utf8_lossy(key)
-                        );
+                        ));
                         self.warned.push(key.to_vec());
                     }
                 }
@@ -401,7 +404,7 @@ mod tests {
     use crate::model::PercentRule;
 
     fn opts() -> ReadOptions {
-        ReadOptions { root: "/repo".into() }
+        ReadOptions::new("/repo")
     }
 
     fn read_str(text: &str) -> Result<Coverage> {

@@ -8,6 +8,7 @@ mod outcomes;
 pub mod path;
 mod ranges;
 mod summary;
+mod table;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -15,3 +16,4 @@ pub use coverage::{Block, BlockCount, BranchHits, Coverage, FileCoverage, Percen
 pub use outcomes::{BranchId, Outcomes};
 pub use ranges::{format_missing, missing_runs};
 pub use summary::{Summary, display_delta, display_percent};
+pub use table::{Row, Table};

@@ -42,13 +42,7 @@ pub fn analyze(inputs: &[DataFile], options: &AnalysisOptions) -> Result<Coverag
     let out = tmp.path().join("coverage.json");
     run_coverage_json(&python, &data_file, &out, options)?;
     let bytes = crate::fsutil::read(&out)?;
-    coveragepy_json::read(
-        &out,
-        &bytes,
-        &ReadOptions {
-            root: options.root.clone(),
-        },
-    )
+    coveragepy_json::read(&out, &bytes, &ReadOptions::new(options.root.clone()))
 }
 
 /// Puts the data to analyse at `target`, in a directory of its own. Reporting commands of coverage.py combine (and

@@ -140,9 +140,9 @@ impl CoverageConfig {
     }
 }
 
-/// Finds and reads the configuration the way coverage.py does, from `cwd`, with the process environment.
-pub fn load(rcfile: Option<&Path>, cwd: &Path) -> Result<CoverageConfig> {
-    load_with_env(rcfile, cwd, &|name| std::env::var(name).ok())
+/// Finds and reads the configuration the way coverage.py does, from `cwd`, with the environment `env`.
+pub fn load(rcfile: Option<&Path>, cwd: &Path, env: &crate::env::Env) -> Result<CoverageConfig> {
+    load_with_env(rcfile, cwd, &|name| env.var(name))
 }
 
 /// [`load`] with an explicit environment (for `$VAR` expansion, `COVERAGE_FILE`, `COVERAGE_RCFILE`, `HOME`).

@@ -7,9 +7,9 @@ use std::io::Write;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::Table;
 use super::dirs::directory_summaries;
 use crate::model::Summary;
+use crate::model::Table;
 
 /// The classname of every case; TestGrid shows rows by case name, and this groups them for other readers.
 pub const CLASSNAME: &str = "coverage";

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::Table;
 use super::text::printable;
+use crate::model::Table;
 use crate::model::display_percent;
 
 /// How the report looks.

@@ -6,17 +6,16 @@
 //! each, at most `max_walk`), then the newest complete builds of the job; every candidate must have a marker whose
 //! digests match, and a candidate that cannot be used is skipped with a warning naming the object.
 
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::layout::{self, BuildRef, IndexEntry, Marker, Metadata, Totals};
 use super::store::{Created, Store};
+use crate::analysis::changes::GitRepo;
 use crate::error::{Error, Result};
 use crate::formats::prowcov_json;
+use crate::formats::prowcov_json::{self as json_report, JsonOptions};
 use crate::model::Coverage;
-use crate::render::Table;
-use crate::render::json::{self as json_report, JsonOptions};
+use crate::model::Table;
 
 /// What a post-submit records besides the coverage.
 #[derive(Clone, Debug)]
@@ -155,9 +154,6 @@ pub struct Query {
     pub branch: String,
     /// The base commit (`PULL_BASE_SHA`).
     pub sha: String,
-    /// The repository to walk the base's first-parent ancestors in; without one, only the exact commit and the
-    /// newest builds are tried.
-    pub repo: Option<PathBuf>,
     /// First-parent ancestors to try after the base itself.
     pub max_walk: usize,
     /// Newest builds of the job to try last.
@@ -166,7 +162,7 @@ pub struct Query {
 }
 
 /// How the baseline relates to the base commit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Match {
     /// The base commit itself.
@@ -192,7 +188,7 @@ pub struct Found {
 }
 
 /// A candidate that was not used, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     /// The object that decided it.
     pub object: String,
@@ -206,8 +202,60 @@ pub struct Lookup {
     pub skipped: Vec<Skipped>,
 }
 
-/// Finds the baseline for `query.sha`.
-pub fn find(store: &Store, query: &Query) -> Result<Lookup> {
+/// What a lookup found, as one document: the body of `prowcov baseline find --format json` (after its `schema`),
+/// what `prowcov diff --baseline-json` reads back, and the `baseline` of the job's `summary.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselineReport {
+    pub found: bool,
+    /// The post-submit job looked in.
+    #[serde(default)]
+    pub job: String,
+    /// The commit a baseline was looked for.
+    #[serde(default)]
+    pub base_sha: String,
+    #[serde(default)]
+    pub build_id: Option<String>,
+    /// The commit the baseline measured.
+    #[serde(default)]
+    pub sha: Option<String>,
+    #[serde(rename = "match", default)]
+    pub matched: Option<Match>,
+    #[serde(default)]
+    pub commits_behind: Option<usize>,
+    #[serde(default)]
+    pub tests_exit_status: Option<i32>,
+    #[serde(default)]
+    pub percent: Option<f64>,
+    /// The baseline build's folder in storage.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+}
+
+impl BaselineReport {
+    /// The report of `lookup`, made for `query`.
+    pub fn of(lookup: &Lookup, query: &Query) -> BaselineReport {
+        let found = lookup.found.as_ref();
+        BaselineReport {
+            found: found.is_some(),
+            job: query.job.clone(),
+            base_sha: query.sha.clone(),
+            build_id: found.map(|f| f.build.build_id.clone()),
+            sha: found.map(|f| f.metadata.sha.clone()),
+            matched: found.map(|f| f.matched),
+            commits_behind: found.and_then(|f| f.commits_behind),
+            tests_exit_status: found.map(|f| f.metadata.tests_exit_status),
+            percent: found.map(|f| f.metadata.totals.percent),
+            url: found.map(|f| f.url.clone()),
+            skipped: lookup.skipped.clone(),
+        }
+    }
+}
+
+/// Finds the baseline for `query.sha`. `repo` holds the base's history, to walk its first-parent ancestors; without
+/// it, only the exact commit and the newest builds are tried.
+pub fn find(store: &Store, query: &Query, repo: Option<&GitRepo>) -> Result<Lookup> {
     layout::validate_names(&query.job, &query.branch, &query.sha).map_err(Error::Usage)?;
     let mut lookup = Lookup {
         found: None,
@@ -217,8 +265,8 @@ pub fn find(store: &Store, query: &Query) -> Result<Lookup> {
 
     // 1. The base commit, then 2. its first-parent ancestors, each through the index.
     // Without the history (no repository, a shallow clone without the base) only the exact commit is tried.
-    let history = match &query.repo {
-        Some(repo) => first_parents(repo, &query.sha, query.max_walk).unwrap_or_else(|e| {
+    let history = match repo {
+        Some(repo) => repo.first_parents(&query.sha, query.max_walk).unwrap_or_else(|e| {
             tracing::warn!("{e}; looking up the exact commit only");
             vec![query.sha.clone()]
         }),
@@ -284,10 +332,7 @@ pub fn find(store: &Store, query: &Query) -> Result<Lookup> {
             build_id,
         };
         if let Some(found) = try_build(store, query, &build, &mut lookup, None)? {
-            let commits_behind = query
-                .repo
-                .as_deref()
-                .and_then(|repo| distance(repo, &found.metadata.sha, &query.sha));
+            let commits_behind = repo.and_then(|repo| repo.distance(&found.metadata.sha, &query.sha));
             lookup.found = Some(Found {
                 matched: Match::Newest,
                 commits_behind,
@@ -417,7 +462,7 @@ fn try_build(
         return Ok(None);
     }
     let url = store.url_of(&profile_key);
-    let coverage = match prowcov_json::read(Path::new(&url), &profile_bytes) {
+    let coverage = match prowcov_json::read(std::path::Path::new(&url), &profile_bytes) {
         Ok(coverage) => coverage,
         Err(e) => {
             skip(lookup, url, format!("corrupt profile: {e}"));
@@ -432,51 +477,6 @@ fn try_build(
         commits_behind: None,
         url: store.url_of(&build.dir()),
     }))
-}
-
-fn git_error(repo: &Path, e: &git2::Error) -> String {
-    format!(
-        "cannot walk the history of the base commit in {}: {}; expected a git repository that contains it (fetch \
-         it with enough depth to reach a baseline)",
-        repo.display(),
-        e.message()
-    )
-}
-
-/// `sha` and up to `max_walk` of its first-parent ancestors, nearest first.
-fn first_parents(repo_dir: &Path, sha: &str, max_walk: usize) -> std::result::Result<Vec<String>, String> {
-    let repo = git2::Repository::open(repo_dir).map_err(|e| git_error(repo_dir, &e))?;
-    let base = repo
-        .revparse_single(sha)
-        .and_then(|o| o.peel_to_commit())
-        .map_err(|e| git_error(repo_dir, &e))?;
-    let mut shas = vec![base.id().to_string()];
-    let mut commit = base;
-    while shas.len() <= max_walk {
-        let Ok(parent) = commit.parent(0) else { break };
-        shas.push(parent.id().to_string());
-        commit = parent;
-    }
-    // The index is keyed by the SHA as the post-submit wrote it; an abbreviated base keeps its exact spelling.
-    if let Some(first) = shas.first_mut()
-        && first.starts_with(sha)
-        && sha.len() < first.len()
-    {
-        *first = sha.to_string();
-    }
-    Ok(shas)
-}
-
-/// How many commits `base` is ahead of `ancestor`, when `ancestor` is an ancestor of it.
-fn distance(repo_dir: &Path, ancestor: &str, base: &str) -> Option<usize> {
-    let repo = git2::Repository::open(repo_dir).ok()?;
-    let a = repo.revparse_single(ancestor).ok()?.id();
-    let b = repo.revparse_single(base).ok()?.id();
-    if a != b && !repo.graph_descendant_of(b, a).ok()? {
-        return None;
-    }
-    let (ahead, _) = repo.graph_ahead_behind(b, a).ok()?;
-    Some(ahead)
 }
 
 /// One build of the job, as `list` shows it.

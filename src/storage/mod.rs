@@ -8,9 +8,10 @@ pub mod history;
 pub mod layout;
 mod store;
 
+pub use crate::retry::RetryPolicy;
 pub use baseline::{
-    FailedTests, Found, Listed, Lookup, Match, PutOutcome, PutStep, Query, Record, Skipped, find, list, put,
-    put_with_hook,
+    BaselineReport, FailedTests, Found, Listed, Lookup, Match, PutOutcome, PutStep, Query, Record, Skipped, find, list,
+    put, put_with_hook,
 };
 pub use layout::{BuildRef, Metadata, is_build_id};
-pub use store::{Created, RetryPolicy, S3Keys, Store, StoreOptions};
+pub use store::{Created, S3Keys, Store, StoreOptions};

@@ -9,8 +9,8 @@ use super::names::{PAGE_DIR, page_names};
 use super::overlay::HtmlOverlay;
 use super::page::{self, FilePage, Source};
 use crate::error::{Error, Result};
+use crate::model::Table;
 use crate::model::{Coverage, FileCoverage, Summary};
-use crate::render::Table;
 use crate::render::dirs::directory_summaries;
 
 /// The file that marks a folder as a prowcov HTML report, so that an existing one may be replaced and nothing else

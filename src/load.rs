@@ -1,16 +1,18 @@
-//! Loading and merging the inputs of `report` and `convert`: any mix of formats, every failure collected, coverage.py
-//! data analysed by coverage.py, everything merged into one model.
+//! The one loading path of every command and of the job: detect each input's format, read it, analyse coverage.py
+//! data, and merge everything into one model, reporting every input that fails. No command-line types: the caller
+//! resolves a [`LoadOptions`] (the root, the coverage.py configuration file, the interpreter) once.
 
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::InputArgs;
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::formats::{self, Input, ReadOptions};
 use crate::model::Coverage;
 use crate::python::analysis::{self, AnalysisOptions, DataFile};
 use crate::python::config::{self, CoverageConfig};
+use crate::warnings::Warnings;
 
 /// Inputs, read and merged.
 #[derive(Debug)]
@@ -27,10 +29,25 @@ pub struct Loaded {
 /// Below this many inputs a progress bar would only flicker.
 const PROGRESS_MIN_INPUTS: usize = 20;
 
-/// Reads every input, reporting all that fail, and merges them.
-pub fn load(args: &InputArgs) -> Result<Loaded> {
-    let reader = Reader::new(args)?;
-    let paths = input_paths(args, &reader.config, &reader.root)?;
+/// How to load: resolved by `settings` from flags, configuration and environment.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// The repository root, absolute: relative paths in the data are relative to it, and `go.mod` files below it map
+    /// Go import paths to files.
+    pub root: PathBuf,
+    /// coverage.py's configuration file (`--rcfile`, `COVERAGE_RCFILE`); default: coverage.py's own discovery.
+    pub rcfile: Option<PathBuf>,
+    /// The interpreter with coverage.py, for `.coverage` data.
+    pub python: Option<PathBuf>,
+    /// Skip `.coverage` source files coverage.py cannot find or parse, instead of failing.
+    pub ignore_errors: bool,
+}
+
+/// Reads every input (`inputs`, or the coverage.py data file when none are given), reporting all that fail, and
+/// merges them.
+pub fn load(options: &LoadOptions, inputs: &[PathBuf], env: &Env, warnings: &Warnings) -> Result<Loaded> {
+    let reader = Reader::new(options, env, warnings)?;
+    let paths = input_paths(inputs, &reader.config, &reader.root)?;
     let coverage = reader.read(&paths)?;
     Ok(Loaded {
         coverage,
@@ -45,25 +62,32 @@ pub struct Reader {
     pub root: PathBuf,
     pub config: CoverageConfig,
     analysis: AnalysisOptions,
+    warnings: Warnings,
 }
 
 impl Reader {
-    pub fn new(args: &InputArgs) -> Result<Reader> {
-        let root = resolve_root(args.root.as_deref())?;
-        let config = config::load(args.rcfile.as_deref(), &root)?;
+    pub fn new(options: &LoadOptions, env: &Env, warnings: &Warnings) -> Result<Reader> {
+        let root = options.root.clone();
+        let config = config::load(options.rcfile.as_deref(), &root, env)?;
         let analysis = AnalysisOptions {
-            python: args.python.clone(),
-            rcfile: args.rcfile.clone(),
+            python: options.python.clone(),
+            rcfile: options.rcfile.clone(),
             root: root.clone(),
-            ignore_errors: args.ignore_errors,
+            ignore_errors: options.ignore_errors,
         };
-        Ok(Reader { root, config, analysis })
+        Ok(Reader {
+            root,
+            config,
+            analysis,
+            warnings: warnings.clone(),
+        })
     }
 
     /// Reads and merges `paths`, reporting every one that fails.
     pub fn read(&self, paths: &[PathBuf]) -> Result<Coverage> {
         let options = ReadOptions {
             root: self.root.clone(),
+            warnings: self.warnings.clone(),
         };
         let progress = progress_bar(paths.len());
         let mut coverage = Coverage::default();
@@ -102,22 +126,10 @@ pub fn discard(loaded: Loaded) {
     std::thread::spawn(move || drop(loaded));
 }
 
-/// The root as an absolute path: `--root` or the current directory, canonicalised when possible.
-fn resolve_root(root: Option<&Path>) -> Result<PathBuf> {
-    let root = match root {
-        Some(root) => std::path::absolute(root).map_err(|e| Error::read(root, e))?,
-        None => std::env::current_dir().map_err(|e| Error::read(".", e))?,
-    };
-    if !root.is_dir() {
-        return Err(Error::Usage(format!("--root {}: not a directory", root.display())));
-    }
-    Ok(root.canonicalize().unwrap_or(root))
-}
-
 /// The inputs given, or else the coverage.py data file when it exists.
-fn input_paths(args: &InputArgs, config: &CoverageConfig, root: &Path) -> Result<Vec<PathBuf>> {
-    if !args.inputs.is_empty() {
-        return Ok(args.inputs.clone());
+fn input_paths(inputs: &[PathBuf], config: &CoverageConfig, root: &Path) -> Result<Vec<PathBuf>> {
+    if !inputs.is_empty() {
+        return Ok(inputs.to_vec());
     }
     let data_file = root.join(&config.data_file);
     if data_file.is_file() {

@@ -1,0 +1,243 @@
+//! The pre-submit (and batch): what the PR changed, the baseline of its base commit, the comparison, the changed
+//! files' HTML, the comment body, the commit status and what to post. Reads git and storage; writes nothing.
+
+use std::collections::BTreeMap;
+
+use super::links;
+use super::measured::Measured;
+use super::phases::Phases;
+use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeSet, GitRepo};
+use crate::analysis::filter::Filter;
+use crate::analysis::gate::GateConfig;
+use crate::analysis::{DiffInputs, DiffReport};
+use crate::error::Result;
+use crate::github::{GateState, RepoRef, StatusRequest};
+use crate::model::{Coverage, display_percent};
+use crate::prow::JobType;
+use crate::render::comment::{self, BaselineInfo, CommentInput, CommentLinks};
+use crate::render::html::{HtmlOptions, HtmlOverlay};
+use crate::settings::{Base, JobSettings};
+use crate::storage::{self, BaselineReport, Lookup, Query, Store};
+
+/// The HTML report's folder among the artifacts, for the comment's link.
+pub const HTML_INDEX: &str = "html/index.html";
+
+/// What a pre-submit found and what it writes and posts.
+#[derive(Debug)]
+pub struct Presubmit {
+    pub changes: ChangeSet,
+    /// The PR's head (the marker's commit): `PULL_PULL_SHA`, else the checkout.
+    pub head_sha: String,
+    /// The branch whose baselines were looked for.
+    pub branch: String,
+    pub query: Query,
+    pub lookup: Lookup,
+    pub report: DiffReport,
+    /// Each failed gate rule, as text.
+    pub failed_rules: Vec<String>,
+    pub html: HtmlOptions,
+    /// The comment body.
+    pub comment: String,
+    /// Where the comment links the HTML report.
+    pub html_url: Option<String>,
+    /// What to post; `None` with the reason when nothing is posted.
+    pub post: Result<Post, &'static str>,
+}
+
+/// What the metrics-bot posts for a PR.
+#[derive(Debug)]
+pub struct Post {
+    pub repo: RepoRef,
+    pub pr: u64,
+    /// The commit status, when `bot.status` is set.
+    pub status: Option<StatusRequest>,
+}
+
+impl Presubmit {
+    /// The baseline, as `summary.json` records it.
+    pub fn baseline(&self) -> BaselineReport {
+        BaselineReport::of(&self.lookup, &self.query)
+    }
+}
+
+/// The pre-submit of `measured` against the baseline in `store`, with the changes read from `repo`.
+pub fn run(
+    s: &JobSettings,
+    measured: &Measured,
+    store: &Store,
+    repo: &GitRepo,
+    phases: &mut Phases,
+) -> Result<Presubmit> {
+    let base = match &s.base {
+        Base::Prow { sha, .. } => BaseRef::PullBaseSha(sha.clone()),
+        Base::Local(Some(rev)) => BaseRef::Given(rev.clone()),
+        Base::Local(None) => BaseRef::Default,
+    };
+    let changes = phases.time("changes", || repo.changes(&ChangeOptions::to_head(base)))?;
+    let head_sha = s
+        .pull
+        .as_ref()
+        .map_or_else(|| changes.refs.head_sha.clone(), |p| p.sha.clone());
+    let branch = match &s.base {
+        Base::Prow { branch, .. } => branch.clone(),
+        Base::Local(_) => repo.branch_name(&changes.refs.base_ref).unwrap_or_else(|| {
+            tracing::info!(
+                "{} names no branch; looking for baselines of `main`",
+                changes.refs.base_ref
+            );
+            "main".to_owned()
+        }),
+    };
+
+    // The baseline of the commit the change starts from (in Prow, the base commit itself).
+    let query = Query::for_presubmit(s, &branch, &changes.refs.merge_base_sha);
+    let lookup = phases.time("baseline", || storage::find(store, &query, Some(repo)))?;
+
+    let empty = Coverage::default();
+    let base_coverage = lookup.found.as_ref().map_or(&empty, |f| &f.coverage);
+    let report = phases.time("compare", || -> Result<DiffReport> {
+        let config = &s.config.config;
+        let filter = Filter::from_paths(&config.paths)?;
+        let mut gate = GateConfig::from(&config.gate);
+        // Without a baseline there is no drop to measure.
+        gate.max_drop = gate.max_drop.filter(|_| lookup.found.is_some());
+        let mut paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
+        paths.extend(
+            base_coverage
+                .files
+                .keys()
+                .chain(measured.coverage.files.keys())
+                .map(String::as_str),
+        );
+        paths.sort_unstable();
+        paths.dedup();
+        let attributes = repo.attributes(paths)?;
+        Ok(DiffReport::build(DiffInputs {
+            base: base_coverage,
+            head: &measured.coverage,
+            changes: &changes,
+            attributes: &attributes,
+            filter: &filter,
+            gate: &gate,
+        }))
+    })?;
+    let precision = s.config.config.report.precision.get();
+    let failed_rules = report
+        .gate
+        .rules
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| crate::render::diff::text::rule_text(r, precision))
+        .collect();
+    let html = HtmlOptions {
+        title: format!("{} (changed files)", s.title(&head_sha)),
+        links: links::html_links(s),
+        overlay: Some(overlay(&changes, &report)),
+        changed_only: true,
+        ..HtmlOptions::default()
+    };
+    let html_url = links::artifact_url(s, HTML_INDEX);
+    let comment = phases.time("comment", || {
+        comment::render(&CommentInput {
+            job: &s.job_name,
+            head_sha: &head_sha,
+            report: &report,
+            baseline: lookup.found.as_ref().map(|f| BaselineInfo {
+                sha: f.metadata.sha.clone(),
+                commits_behind: f.commits_behind.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+                build_url: links::baseline_build_url(s, &f.build),
+                tests_failed: f.metadata.tests_exit_status != 0,
+            }),
+            links: CommentLinks {
+                html_report: html_url.clone(),
+                html_all_files: false,
+            },
+            head_tests_failed: measured.tests_failed(),
+            prow: s.prow.is_some(),
+            precision,
+        })
+    });
+    let post = post(s, &report, measured, &head_sha, html_url.clone())?;
+    Ok(Presubmit {
+        changes,
+        head_sha,
+        branch,
+        query,
+        lookup,
+        report,
+        failed_rules,
+        html,
+        comment,
+        html_url,
+        post,
+    })
+}
+
+/// What to post: the comment on the PR and, with `bot.status`, the commit status; a reason when nothing is.
+fn post(
+    s: &JobSettings,
+    report: &DiffReport,
+    measured: &Measured,
+    head_sha: &str,
+    target_url: Option<String>,
+) -> Result<Result<Post, &'static str>> {
+    let Some(pull) = &s.pull else {
+        return Ok(Err(match s.mode {
+            JobType::Batch => "a batch job posts no comment",
+            _ => "not a Prow pre-submit (no PR to comment on)",
+        }));
+    };
+    let repo = RepoRef::parse(s.repo_slug.as_deref().unwrap_or_default())?;
+    let status = s.config.config.bot.status.then(|| StatusRequest {
+        repo: repo.clone(),
+        sha: head_sha.to_owned(),
+        job: s.job_name.to_string(),
+        state: if measured.tests_failed().is_some() || !report.gate.passed {
+            GateState::Failure
+        } else {
+            GateState::Success
+        },
+        description: status_text(
+            report,
+            measured.tests_failed().is_some(),
+            s.config.config.report.precision.get(),
+        ),
+        target_url,
+    });
+    Ok(Ok(Post {
+        repo,
+        pr: pull.number,
+        status,
+    }))
+}
+
+/// The commit status's description: the figures, then why it failed.
+pub fn status_text(report: &DiffReport, tests_failed: bool, precision: usize) -> String {
+    let mut description = format!("{}% total", display_percent(report.head.percent(), precision));
+    if let Some(p) = report.patch.display(precision) {
+        description.push_str(&format!(", {p}% patch"));
+    }
+    if tests_failed {
+        description.push_str(", tests failed");
+    } else if !report.gate.passed {
+        description.push_str(", gate failed");
+    }
+    description
+}
+
+/// The changed lines, baseline percentages and patch figures the HTML report marks.
+fn overlay(changes: &ChangeSet, report: &DiffReport) -> HtmlOverlay {
+    let mut base_percent = BTreeMap::new();
+    let mut patch = BTreeMap::new();
+    for file in &report.files {
+        if let Some(base) = &file.base {
+            base_percent.insert(file.path.clone(), base.percent());
+        }
+        patch.insert(file.path.clone(), (file.patch.covered, file.patch.total));
+    }
+    HtmlOverlay {
+        changed_lines: changes.head_lines(),
+        base_percent,
+        patch,
+    }
+}

@@ -1,0 +1,96 @@
+//! `summary.json`: what the run did, for people and for tools. Deterministic: no times, no durations. Written on
+//! every path, a failure included (with `error`), so that no earlier run's summary passes for this one's.
+
+use serde::Serialize;
+
+use crate::model::Summary;
+use crate::settings::JobSettings;
+use crate::storage::BaselineReport;
+
+/// The schema of `summary.json`.
+pub const SCHEMA: u32 = 1;
+
+/// `summary.json`.
+#[derive(Debug, Default, Serialize)]
+pub struct RunSummary {
+    pub schema: u32,
+    pub mode: String,
+    pub job: String,
+    pub build_id: String,
+    pub repo: Option<String>,
+    pub branch: Option<String>,
+    /// The commit measured: the post-submit's or periodic's commit, the pre-submit's checkout.
+    pub commit: Option<String>,
+    pub pull: Option<PullSummary>,
+    pub tests: TestsSummary,
+    pub totals: Option<Totals>,
+    pub baseline: Option<BaselineReport>,
+    pub recorded: Option<String>,
+    pub patch: Option<Totals>,
+    pub delta: Option<f64>,
+    pub gate: Option<GateSummary>,
+    pub comment: Option<String>,
+    pub status: Option<String>,
+    pub artifacts: Vec<String>,
+    /// What the run warned about, in order.
+    pub warnings: Vec<String>,
+    pub exit_code: u8,
+    /// Why the run failed, when it did.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PullSummary {
+    pub number: u64,
+    pub sha: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct TestsSummary {
+    /// The command run; `null` when existing coverage files were read.
+    pub command: Option<Vec<String>>,
+    pub exit_code: Option<i32>,
+    /// The coverage files read, relative to the root where they are under it.
+    pub profiles: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Totals {
+    pub covered: u64,
+    pub total: u64,
+    pub percent: Option<f64>,
+}
+
+impl Totals {
+    pub fn of(summary: &Summary) -> Totals {
+        Totals {
+            covered: summary.covered,
+            total: summary.total,
+            percent: Some(summary.percent()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct GateSummary {
+    pub passed: bool,
+    pub failed: Vec<String>,
+}
+
+impl RunSummary {
+    /// The summary's start: who and what, before anything ran.
+    pub fn new(s: &JobSettings) -> RunSummary {
+        RunSummary {
+            schema: SCHEMA,
+            mode: s.mode.to_string(),
+            job: s.job_name.to_string(),
+            build_id: s.build_id.to_string(),
+            repo: s.repo_slug.clone(),
+            pull: s.pull.as_ref().map(|p| PullSummary {
+                number: p.number,
+                sha: p.sha.clone(),
+            }),
+            ..RunSummary::default()
+        }
+    }
+}
