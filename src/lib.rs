@@ -49,6 +49,7 @@ pub mod load;
 pub mod model;
 pub mod parallel;
 pub mod prow;
+pub mod publish;
 pub mod python;
 pub mod render;
 pub mod retry;

@@ -133,7 +133,7 @@ fn hostile_names_and_sources_are_escaped_and_stay_in_the_output_folder() {
         ..HtmlOptions::default()
     };
     let out = work.path().join("out");
-    let stats = html::write_report(&coverage, &root, &options, &out).expect("report");
+    let stats = prowcov::publish::html_report(&coverage, &root, &options, &out).expect("report");
     assert_eq!(stats.pages, names.len());
 
     // Nothing outside the output folder: the work dir holds only what the test made.
@@ -200,14 +200,14 @@ fn existing_folders_are_replaced_only_when_they_are_reports() {
     let out = work.path().join("precious");
     std::fs::create_dir(&out).expect("mkdir");
     std::fs::write(out.join("thesis.tex"), "years of work").expect("write");
-    let err = html::write_report(&coverage, work.path(), &HtmlOptions::default(), &out).unwrap_err();
+    let err = prowcov::publish::html_report(&coverage, work.path(), &HtmlOptions::default(), &out).unwrap_err();
     assert!(err.to_string().contains("not a prowcov report"), "{err}");
     assert!(out.join("thesis.tex").exists());
 
     let report = work.path().join("report");
-    html::write_report(&coverage, work.path(), &HtmlOptions::default(), &report).expect("first");
+    prowcov::publish::html_report(&coverage, work.path(), &HtmlOptions::default(), &report).expect("first");
     assert!(report.join(MARKER).is_file());
-    html::write_report(&coverage, work.path(), &HtmlOptions::default(), &report).expect("replace");
+    prowcov::publish::html_report(&coverage, work.path(), &HtmlOptions::default(), &report).expect("replace");
     let leftovers: Vec<_> = std::fs::read_dir(work.path())
         .expect("read_dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -381,7 +381,7 @@ fn chromium_renders_the_report_without_script_errors() {
         ..HtmlOptions::default()
     };
     let out = work.path().join("report");
-    html::write_report(&coverage, &root, &options, &out).expect("report");
+    prowcov::publish::html_report(&coverage, &root, &options, &out).expect("report");
 
     let profile = work.path().join("profile");
     let index = out.join("index.html");

@@ -66,7 +66,7 @@ pub fn run(args: HtmlArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
     if loaded.coverage.files.is_empty() {
         return Err(Error::Data("no data to report: the inputs measure no files".into()));
     }
-    let stats = html::write_report(&loaded.coverage, &loaded.root, &options, &args.output)?;
+    let stats = crate::publish::html_report(&loaded.coverage, &loaded.root, &options, &args.output)?;
     if stats.missing_sources > 0 {
         eprintln!(
             "warning: {} of {} files have no source under {}; their pages say so",

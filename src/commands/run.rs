@@ -23,7 +23,7 @@ use crate::job::{self, Measured, Phases, RunSummary};
 use crate::load;
 use crate::model::{Coverage, Table};
 use crate::prow::JobType;
-use crate::render::html::{self, HtmlOptions};
+use crate::render::html::HtmlOptions;
 use crate::render::junit::{self, JunitOptions};
 use crate::runner::{self, RunSpec};
 use crate::settings::bot::BotSettings;
@@ -273,7 +273,7 @@ impl Job<'_> {
         let root = self.s.root.clone();
         let stats = self
             .phases
-            .time("html", || html::write_report(coverage, &root, options, &dir))?;
+            .time("html", || crate::publish::html_report(coverage, &root, options, &dir))?;
         if stats.missing_sources > 0 {
             self.warnings.warn(format!(
                 "{} of {} files have no source under {}; their pages say so",

@@ -13,4 +13,4 @@ mod report;
 
 pub use overlay::HtmlOverlay;
 pub use page::Source;
-pub use report::{HtmlOptions, HtmlStats, MARKER, Rendered, publish, read_source, render_report, write_report};
+pub use report::{HtmlOptions, HtmlStats, MARKER, Rendered, render_report};

@@ -1,0 +1,32 @@
+//! Reports onto the disk: the HTML report rendered by `render::html` from sources read under the root (never from
+//! outside it), then published as a whole folder by `fsutil`, so that a half-written report is never left where a
+//! complete one is expected.
+
+use std::path::Path;
+
+use crate::error::Result;
+use crate::fsutil::{self, Folder};
+use crate::model::Coverage;
+use crate::render::html::{self, HtmlOptions, HtmlStats, MARKER, Source};
+
+/// Renders the report of `coverage`, with sources read under `root`, into `out_dir` (created or replaced whole).
+pub fn html_report(coverage: &Coverage, root: &Path, options: &HtmlOptions, out_dir: &Path) -> Result<HtmlStats> {
+    let rendered = html::render_report(coverage, options, &|path| read_source(root, path));
+    fsutil::publish_dir(
+        &Folder {
+            files: &rendered.pages,
+            marker: (MARKER, "a prowcov HTML report; prowcov html may replace this folder\n"),
+            made_by: "prowcov html",
+        },
+        out_dir,
+    )?;
+    Ok(rendered.stats)
+}
+
+/// The source of `path` (a key of the coverage data) under `root`, or why there is none to show.
+pub fn read_source(root: &Path, path: &str) -> Source {
+    match fsutil::read_under(root, path) {
+        Ok(bytes) => Source::Text(bytes),
+        Err(why) => Source::Unavailable(why),
+    }
+}
