@@ -73,7 +73,7 @@ pub fn check_globs(patterns: &[String], what: &str) -> Result<()> {
     Globs::new(patterns, what).map(drop)
 }
 
-/// The files under `root` matching any of `patterns` (the globs of [`Filter`]: relative to the root, a glob
+/// The files under `root` matching any of `patterns` (the globs of [`crate::glob`]: relative to the root, a glob
 /// without `/` matches the file name anywhere), sorted. `.git` and prowcov's own `.prowcov` folder are skipped.
 /// `what` names the patterns in errors (`run.profiles`).
 pub fn find_files(root: &std::path::Path, patterns: &[String], what: &str) -> Result<Vec<std::path::PathBuf>> {
