@@ -17,7 +17,7 @@ use crate::prow::JobType;
 use crate::render::comment::{self, BaselineInfo, CommentInput, CommentLinks};
 use crate::render::html::{HtmlOptions, HtmlOverlay};
 use crate::settings::{Base, JobSettings};
-use crate::storage::{self, BaselineReport, Lookup, Query, Store};
+use crate::storage::{self, BaselineReport, Found, Lookup, Query, Store};
 
 /// The HTML report's folder among the artifacts, for the comment's link.
 pub const HTML_INDEX: &str = "html/index.html";
@@ -95,31 +95,9 @@ pub fn run(
 
     let empty = Coverage::default();
     let base_coverage = lookup.found.as_ref().map_or(&empty, |f| &f.coverage);
-    let report = phases.time("compare", || -> Result<DiffReport> {
-        let config = &s.config.config;
-        let filter = Filter::from_paths(&config.paths)?;
-        let mut gate = GateConfig::from(&config.gate);
-        // Without a baseline there is no drop to measure.
-        gate.max_drop = gate.max_drop.filter(|_| lookup.found.is_some());
-        let mut paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
-        paths.extend(
-            base_coverage
-                .files
-                .keys()
-                .chain(measured.coverage.files.keys())
-                .map(String::as_str),
-        );
-        paths.sort_unstable();
-        paths.dedup();
-        let attributes = repo.attributes(paths)?;
-        Ok(DiffReport::build(DiffInputs {
-            base: base_coverage,
-            head: &measured.coverage,
-            changes: &changes,
-            attributes: &attributes,
-            filter: &filter,
-            gate: &gate,
-        }))
+    let has_baseline = lookup.found.is_some();
+    let report = phases.time("compare", || {
+        compare(s, base_coverage, &measured.coverage, &changes, repo, has_baseline)
     })?;
     let precision = s.config.config.report.precision.get();
     let failed_rules = report
@@ -142,12 +120,7 @@ pub fn run(
             job: &s.job_name,
             head_sha: &head_sha,
             report: &report,
-            baseline: lookup.found.as_ref().map(|f| BaselineInfo {
-                sha: f.metadata.sha.clone(),
-                commits_behind: f.commits_behind.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
-                build_url: links::baseline_build_url(s, &f.build),
-                tests_failed: f.metadata.tests_exit_status != 0,
-            }),
+            baseline: lookup.found.as_ref().map(|f| baseline_info(s, f)),
             links: CommentLinks {
                 html_report: html_url.clone(),
                 html_all_files: false,
@@ -171,6 +144,45 @@ pub fn run(
         html_url,
         post,
     })
+}
+
+/// The comparison of `head` with `base` over what `changes` changed, with the configuration's filter and gate.
+fn compare(
+    s: &JobSettings,
+    base: &Coverage,
+    head: &Coverage,
+    changes: &ChangeSet,
+    repo: &GitRepo,
+    has_baseline: bool,
+) -> Result<DiffReport> {
+    let config = &s.config.config;
+    let filter = Filter::from_paths(&config.paths)?;
+    let mut gate = GateConfig::from(&config.gate);
+    // Without a baseline there is no drop to measure.
+    gate.max_drop = gate.max_drop.filter(|_| has_baseline);
+    let mut paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
+    paths.extend(base.files.keys().chain(head.files.keys()).map(String::as_str));
+    paths.sort_unstable();
+    paths.dedup();
+    let attributes = repo.attributes(paths)?;
+    Ok(DiffReport::build(DiffInputs {
+        base,
+        head,
+        changes,
+        attributes: &attributes,
+        filter: &filter,
+        gate: &gate,
+    }))
+}
+
+/// The baseline as the comment names it, with its build's page.
+fn baseline_info(s: &JobSettings, found: &Found) -> BaselineInfo {
+    BaselineInfo {
+        sha: found.metadata.sha.clone(),
+        commits_behind: found.commits_behind.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        build_url: links::baseline_build_url(s, &found.build),
+        tests_failed: found.metadata.tests_exit_status != 0,
+    }
 }
 
 /// What to post: the comment on the PR and, with `bot.status`, the commit status; a reason when nothing is.

@@ -78,25 +78,7 @@ impl JobSettings {
     /// Resolves the settings from `args` and the environment `env`.
     pub fn resolve(mode: Option<Mode>, args: &JobArgs, env: &Env) -> Result<JobSettings> {
         let prow = ProwEnv::read(env)?;
-        let mode = match (mode.map(job_type), &prow) {
-            (Some(m), Some(p)) if m != p.job_type => {
-                return Err(Error::config(
-                    None,
-                    None,
-                    format!(
-                        "--mode {m} contradicts JOB_TYPE={} (Prow's job type); drop --mode or fix the job",
-                        p.job_type
-                    ),
-                ));
-            }
-            (Some(m), _) => m,
-            (None, Some(p)) => p.job_type,
-            (None, None) => {
-                return Err(Error::Usage(
-                    "no mode: pass --mode presubmit|postsubmit|periodic|batch (Prow sets JOB_TYPE instead)".into(),
-                ));
-            }
-        };
+        let mode = resolve_mode(mode, prow.as_ref())?;
         let root = resolve_root(args.root.as_deref(), RootDefault::WorkTree)?;
         let mut config = Config::load(&root, args.config.as_deref(), &|var| env.var(var))?;
         config.apply_flags(&overrides(args))?;
@@ -109,58 +91,10 @@ impl JobSettings {
             .unwrap_or_else(|| local.join("artifacts").join(mode.as_str()));
         let artifacts = std::path::absolute(&artifacts).map_err(|e| Error::write(&artifacts, e))?;
 
-        let job_name = match &prow {
-            Some(p) => p.job_name.clone(),
-            None => JobName::try_from(format!("local-{mode}")).map_err(|e| Error::Usage(e.0))?,
-        };
-        let build_id = match &prow {
-            Some(p) => p.build_id.clone(),
-            None => BuildId::try_from(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis())
-                    .to_string(),
-            )
-            .map_err(|e| Error::Usage(e.0))?,
-        };
-        let postsubmit_job = match (&config.config.storage.postsubmit_job, mode, &prow) {
-            (Some(job), _, _) => job.clone(),
-            (None, JobType::Postsubmit, _) => job_name.to_string(),
-            (None, _, None) => "local-postsubmit".to_owned(),
-            (None, JobType::Periodic, Some(_)) => job_name.to_string(),
-            (None, _, Some(_)) => {
-                return Err(Error::config(
-                    None,
-                    None,
-                    "a pre-submit needs the post-submit job whose baselines it compares with: set \
-                     storage.postsubmit-job in .prowcov.toml, PROWCOV_BASELINE_JOB or --postsubmit-job",
-                ));
-            }
-        };
-        let postsubmit_job = JobName::try_from(postsubmit_job.as_str()).map_err(|_| {
-            Error::config(
-                None,
-                None,
-                format!("post-submit job {postsubmit_job:?}: expected letters, digits, `.`, `_` and `-`"),
-            )
-        })?;
+        let (job_name, build_id, postsubmit_job) = names(mode, prow.as_ref(), &config)?;
 
         let tests = tests(args, &config, &root, prow.is_some())?;
-        let base = match (&prow, &args.base_ref) {
-            (Some(_), Some(_)) => {
-                return Err(Error::Usage(
-                    "--base-ref is for runs outside Prow; in Prow the base is PULL_BASE_SHA".into(),
-                ));
-            }
-            (Some(p), None) => match &p.refs.base_sha {
-                Some(sha) => Base::Prow {
-                    sha: sha.clone(),
-                    branch: p.refs.base_ref.clone(),
-                },
-                None => Base::Local(None),
-            },
-            (None, rev) => Base::Local(rev.clone()),
-        };
+        let base = base(prow.as_ref(), args.base_ref.as_deref())?;
         let (head_sha, branch) = check_checkout(&root, mode, prow.as_ref(), &base, env)?;
         let posts = prow.as_ref().is_some_and(|p| p.pull().is_some());
         if posts {
@@ -209,6 +143,84 @@ impl JobSettings {
         });
         format!("Coverage of {name} at {}", &sha[..sha.len().min(12)])
     }
+}
+
+/// The mode: `--mode` (which must agree with Prow's `JOB_TYPE`), else `JOB_TYPE`.
+fn resolve_mode(mode: Option<Mode>, prow: Option<&ProwEnv>) -> Result<JobType> {
+    match (mode.map(job_type), prow) {
+        (Some(m), Some(p)) if m != p.job_type => Err(Error::config(
+            None,
+            None,
+            format!(
+                "--mode {m} contradicts JOB_TYPE={} (Prow's job type); drop --mode or fix the job",
+                p.job_type
+            ),
+        )),
+        (Some(m), _) => Ok(m),
+        (None, Some(p)) => Ok(p.job_type),
+        (None, None) => Err(Error::Usage(
+            "no mode: pass --mode presubmit|postsubmit|periodic|batch (Prow sets JOB_TYPE instead)".into(),
+        )),
+    }
+}
+
+/// This job's name and build, and the post-submit job whose builds hold the baselines.
+fn names(mode: JobType, prow: Option<&ProwEnv>, config: &LoadedConfig) -> Result<(JobName, BuildId, JobName)> {
+    let job_name = match prow {
+        Some(p) => p.job_name.clone(),
+        None => JobName::try_from(format!("local-{mode}")).map_err(|e| Error::Usage(e.0))?,
+    };
+    let build_id = match prow {
+        Some(p) => p.build_id.clone(),
+        None => BuildId::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+                .to_string(),
+        )
+        .map_err(|e| Error::Usage(e.0))?,
+    };
+    let postsubmit_job = match (&config.config.storage.postsubmit_job, mode, prow) {
+        (Some(job), _, _) => job.clone(),
+        (None, JobType::Postsubmit, _) => job_name.to_string(),
+        (None, _, None) => "local-postsubmit".to_owned(),
+        (None, JobType::Periodic, Some(_)) => job_name.to_string(),
+        (None, _, Some(_)) => {
+            return Err(Error::config(
+                None,
+                None,
+                "a pre-submit needs the post-submit job whose baselines it compares with: set \
+                 storage.postsubmit-job in .prowcov.toml, PROWCOV_BASELINE_JOB or --postsubmit-job",
+            ));
+        }
+    };
+    let postsubmit_job = JobName::try_from(postsubmit_job.as_str()).map_err(|_| {
+        Error::config(
+            None,
+            None,
+            format!("post-submit job {postsubmit_job:?}: expected letters, digits, `.`, `_` and `-`"),
+        )
+    })?;
+    Ok((job_name, build_id, postsubmit_job))
+}
+
+/// The pre-submit's base: Prow's `PULL_BASE_SHA`, else `--base-ref` (outside Prow only), else the main branch.
+fn base(prow: Option<&ProwEnv>, base_ref: Option<&str>) -> Result<Base> {
+    Ok(match (prow, base_ref) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "--base-ref is for runs outside Prow; in Prow the base is PULL_BASE_SHA".into(),
+            ));
+        }
+        (Some(p), None) => match &p.refs.base_sha {
+            Some(sha) => Base::Prow {
+                sha: sha.clone(),
+                branch: p.refs.base_ref.clone(),
+            },
+            None => Base::Local(None),
+        },
+        (None, rev) => Base::Local(rev.map(str::to_owned)),
+    })
 }
 
 fn job_type(mode: Mode) -> JobType {
