@@ -31,6 +31,17 @@ pub fn now(env: &Env) -> Result<u64> {
         .map_or(0, |d| d.as_secs()))
 }
 
+/// A duration in seconds in words, to the largest whole unit: `45 seconds`, `1 minute`, `3 hours`, `12 days`.
+pub fn age(seconds: u64) -> String {
+    let (n, unit) = match seconds {
+        0..60 => (seconds, "second"),
+        60..3600 => (seconds / 60, "minute"),
+        3600..86_400 => (seconds / 3600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,6 +52,14 @@ mod tests {
         assert_eq!(civil_date(20_413), "2025-11-21");
         assert_eq!(civil_date(-1), "1969-12-31");
         assert_eq!(civil_date(11_016), "2000-02-29");
+    }
+
+    #[test]
+    fn ages_in_words() {
+        assert_eq!(age(0), "0 seconds");
+        assert_eq!(age(61), "1 minute");
+        assert_eq!(age(7200), "2 hours");
+        assert_eq!(age(86_400 * 3 + 5), "3 days");
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub const KEYS: &[&str] = &[
     "run.command",
     "run.profiles",
     "run.go-packages",
+    "run.main-branch",
     "paths.include",
     "paths.exclude",
     "gate.min-patch",
@@ -74,6 +75,9 @@ pub struct Run {
     pub profiles: Vec<Glob>,
     /// The Go packages to test and measure (`-coverpkg`).
     pub go_packages: Vec<String>,
+    /// The branch post-submits record baselines for, and a pre-submit's base outside Prow; unset: `main`, else
+    /// `master`.
+    pub main_branch: Option<crate::ids::Branch>,
 }
 
 impl Default for Run {
@@ -83,6 +87,7 @@ impl Default for Run {
             command: Vec::new(),
             profiles: Vec::new(),
             go_packages: vec!["./...".to_owned()],
+            main_branch: None,
         }
     }
 }

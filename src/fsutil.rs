@@ -10,6 +10,24 @@ use crate::glob::Globs;
 /// The folder, under the repository root, that holds prowcov's local storage, artifacts and data outside Prow.
 pub const LOCAL_DIR: &str = ".prowcov";
 
+/// What prowcov writes into [`LOCAL_DIR`] so that `git add -A` never commits it (as cargo's `target/`).
+const LOCAL_GITIGNORE: &str =
+    "# Written by prowcov: its local storage, artifacts and data are not part of the repository.\n*\n";
+
+/// Creates `dir` and, when it lies inside a [`LOCAL_DIR`] folder, that folder's `.gitignore` (once; an existing one
+/// is left as it is).
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    let local = dir.ancestors().find(|a| a.file_name().is_some_and(|n| n == LOCAL_DIR));
+    if let Some(local) = local {
+        let ignore = local.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(&ignore, LOCAL_GITIGNORE).map_err(|e| Error::write(&ignore, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `path` atomically: `write` fills a temporary file in the same directory, which replaces `path` only once
 /// everything was written and flushed. On any error the temporary file is removed and `path` is untouched.
 ///

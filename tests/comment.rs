@@ -215,6 +215,7 @@ fn comment_for_a_real_pr() {
         commits_behind: Some(2),
         build_url: Some("https://prow.example/view/gs/bucket/logs/post-demo-coverage/41/".into()),
         tests_failed: false,
+        other_branch: None,
     };
     let body = comment::render(&input(&report, &s.head_sha, Some(baseline)));
     assert_eq!(parse_marker(&body), Some((JOB.to_string(), s.head_sha.clone())));
@@ -327,6 +328,7 @@ fn baseline() -> Option<BaselineInfo> {
         commits_behind: Some(0),
         build_url: None,
         tests_failed: false,
+        other_branch: None,
     })
 }
 

@@ -302,3 +302,48 @@ fn a_checkout_that_is_not_prows_commit_is_refused_before_anything_runs() {
     assert_eq!(e.exit_code(), 78);
     assert!(e.to_string().contains("PULL_PULL_SHA"), "{e}");
 }
+
+#[test]
+fn the_base_commits_baseline_under_another_branch_is_used_and_named() {
+    let p = project("");
+    let store = memory_store();
+    p.record_baseline(&store, "100", &base_lines());
+    let repo = GitRepo::open(&p.root(), &Env::default()).expect("open");
+    let query = storage::Query {
+        job: POST_JOB.to_owned(),
+        branch: "release-1".to_owned(),
+        sha: p.base.clone(),
+        max_walk: 5,
+        max_builds: 0,
+        failed_tests: storage::FailedTests::Skip,
+    };
+    let lookup = storage::find(&store, &query, Some(&repo)).expect("find");
+    let found = lookup.found.as_ref().expect("the same commit, recorded for main");
+    assert_eq!((found.matched, found.commits_behind), (Match::Exact, Some(0)));
+    assert_eq!(found.metadata.branch, "main");
+    assert_eq!(
+        storage::BaselineReport::of(&lookup, &query).branch.as_deref(),
+        Some("main")
+    );
+
+    // The comment says so.
+    let info = prowcov::render::comment::BaselineInfo {
+        sha: found.metadata.sha.clone(),
+        commits_behind: Some(0),
+        build_url: None,
+        tests_failed: false,
+        other_branch: Some("main".to_owned()),
+    };
+    let pre = p.presubmit(&store, &head_lines(), &p.presubmit_env());
+    let body = prowcov::render::comment::render(&prowcov::render::comment::CommentInput {
+        job: PULL_JOB,
+        head_sha: &p.head,
+        report: &pre.report,
+        baseline: Some(info),
+        links: Default::default(),
+        head_tests_failed: None,
+        prow: true,
+        precision: 2,
+    });
+    assert!(body.contains("itself, recorded for branch main"), "{body}");
+}

@@ -697,3 +697,112 @@ fn the_command_runner_never_takes_an_old_profile_for_this_runs() {
         text(&out)
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// What a newcomer meets outside Prow
+
+/// A repository whose tests wrote `lcov.info` at its root, not ignored by the project: `.prowcov/` must ignore
+/// itself, so that `git add -A` after a local run commits none of prowcov's files (issue 16).
+#[test]
+fn the_local_folder_ignores_itself_so_git_add_commits_none_of_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = GitRepo::init(&dir.path().join("repo"));
+    repo.commit("base", &[("src/a.c", "int a(void) {\n  return 1;\n}\n")]);
+    std::fs::write(
+        repo.dir.join("lcov.info"),
+        "SF:src/a.c\nDA:1,1\nDA:2,1\nend_of_record\n",
+    )
+    .expect("lcov");
+    let out = prowcov_in(
+        &repo.dir,
+        &BTreeMap::new(),
+        &["run", "--mode", "postsubmit", "--profile", "lcov.info"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let ignore = std::fs::read_to_string(repo.dir.join(".prowcov/.gitignore")).expect(".prowcov/.gitignore");
+    assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
+    repo.git(&["add", "-A"]);
+    let staged = repo.git(&["diff", "--cached", "--name-only"]);
+    assert_eq!(staged, "lcov.info", "only the project's own file is staged");
+}
+
+/// A clone whose `origin/HEAD` points at a feature branch: the base is the main branch (said in the log, with why),
+/// and its baseline is used (issue 16).
+#[test]
+fn the_main_branch_is_the_base_even_when_origin_head_points_elsewhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let upstream = GitRepo::init(&dir.path().join("upstream"));
+    upstream.commit("base", &[("src/a.c", "int a(void) {\n  return 1;\n}\n")]);
+    upstream.git(&["checkout", "-q", "-b", "feature-x"]);
+    upstream.commit("feature work", &[("src/x.c", "int x(void) {\n  return 0;\n}\n")]);
+    // Cloned while the upstream had feature-x checked out: the clone's origin/HEAD is origin/feature-x.
+    common::run_ok(
+        Command::new("git")
+            .current_dir(dir.path())
+            .args(["clone", "-q", "upstream", "clone"]),
+    );
+    let clone = GitRepo {
+        dir: dir.path().join("clone"),
+    };
+    assert_eq!(
+        clone.git(&["rev-parse", "--abbrev-ref", "origin/HEAD"]),
+        "origin/feature-x"
+    );
+    clone.git(&["checkout", "-q", "-b", "main", "origin/main"]);
+    let lcov = |lines: &str| std::fs::write(clone.dir.join("lcov.info"), lines).expect("lcov");
+    lcov("SF:src/a.c\nDA:1,1\nDA:2,1\nend_of_record\n");
+    let out = prowcov_in(&clone.dir, &BTreeMap::new(), &["postsubmit", "--profile", "lcov.info"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    clone.git(&["checkout", "-q", "-b", "my-pr"]);
+    clone.commit("change", &[("src/a.c", "int a(void) {\n  return 2;\n}\n")]);
+    lcov("SF:src/a.c\nDA:1,1\nDA:2,0\nend_of_record\n");
+    let out = prowcov_in(&clone.dir, &BTreeMap::new(), &["presubmit", "--profile", "lcov.info"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("base main (the first of main, master, origin/main, origin/master, origin/HEAD that exists)"),
+        "the base and why: {}",
+        text(&out)
+    );
+    let summary = read_json(&clone.dir.join(".prowcov/artifacts/presubmit/summary.json"));
+    assert_eq!(summary["branch"], "main", "{summary:#}");
+    assert_eq!(summary["baseline"]["match"], "exact", "{summary:#}");
+    assert_eq!(summary["baseline"]["branch"], "main", "{summary:#}");
+}
+
+/// A coverage file older than the checked-out commit is read, with a warning that says how old it is (issue 16).
+#[test]
+fn a_coverage_file_older_than_the_commit_is_read_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = GitRepo::init(&dir.path().join("repo"));
+    // The test repository's commits are dated 2024-01-01.
+    repo.commit("base", &[("src/a.c", "int a(void) {\n  return 1;\n}\n")]);
+    let profile = repo.dir.join("lcov.info");
+    std::fs::write(&profile, "SF:src/a.c\nDA:1,1\nDA:2,1\nend_of_record\n").expect("lcov");
+    common::run_ok(Command::new("touch").args(["-d", "2023-12-29T00:00:00Z"]).arg(&profile));
+    let out = prowcov_in(&repo.dir, &BTreeMap::new(), &["postsubmit", "--profile", "lcov.info"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: lcov.info was written 3 days before the checked-out commit"),
+        "{}",
+        text(&out)
+    );
+    let summary = read_json(&repo.dir.join(".prowcov/artifacts/postsubmit/summary.json"));
+    let warnings = summary["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains("lcov.info was written"))),
+        "{summary:#}"
+    );
+    // A file written after the commit gets no such warning.
+    common::run_ok(Command::new("touch").arg(&profile));
+    let out = prowcov_in(&repo.dir, &BTreeMap::new(), &["postsubmit", "--profile", "lcov.info"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("was written"),
+        "{}",
+        text(&out)
+    );
+}

@@ -21,8 +21,10 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::model::path::normalize;
 
-/// The branches tried, in order, when neither `--base-ref` nor `PULL_BASE_SHA` names the base.
-pub const DEFAULT_BASES: [&str; 5] = ["origin/HEAD", "main", "master", "origin/main", "origin/master"];
+/// The branches tried, in order, when neither `--base-ref` nor `PULL_BASE_SHA` names the base: the main branch
+/// first (local, then the remote's), and `origin/HEAD` only last, since a clone's `origin/HEAD` may point at any
+/// branch (a feature branch it was cloned from) and baselines are recorded for the main branch.
+pub const DEFAULT_BASES: [&str; 5] = ["main", "master", "origin/main", "origin/master", "origin/HEAD"];
 
 /// How a file changed between the merge-base and the head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -67,6 +69,23 @@ pub enum BaseRef {
     PullBaseSha(String),
     /// Neither: the first of [`DEFAULT_BASES`] that exists.
     Default,
+    /// The configured main branch (`run.main-branch`), else its remote-tracking branch, else as [`BaseRef::Default`].
+    MainBranch(String),
+}
+
+impl BaseRef {
+    /// Why this base was chosen, for the log.
+    pub fn reason(&self) -> String {
+        match self {
+            BaseRef::Given(_) => "given with --base-ref".to_owned(),
+            BaseRef::PullBaseSha(_) => "Prow's PULL_BASE_SHA".to_owned(),
+            BaseRef::Default => format!("the first of {} that exists", DEFAULT_BASES.join(", ")),
+            BaseRef::MainBranch(branch) => format!(
+                "the configured main branch (run.main-branch), else the first of origin/{branch}, {} that exists",
+                DEFAULT_BASES.join(", ")
+            ),
+        }
+    }
 }
 
 /// What to diff, and how.
@@ -399,8 +418,13 @@ impl GitRepo {
         match base {
             BaseRef::Given(rev) => Ok((rev.clone(), "--base-ref".into(), self.commit(rev, "base")?)),
             BaseRef::PullBaseSha(rev) => Ok((rev.clone(), "PULL_BASE_SHA".into(), self.commit(rev, "base")?)),
-            BaseRef::Default => {
-                for rev in DEFAULT_BASES {
+            BaseRef::Default | BaseRef::MainBranch(_) => {
+                let configured = match base {
+                    BaseRef::MainBranch(branch) => vec![branch.clone(), format!("origin/{branch}")],
+                    _ => Vec::new(),
+                };
+                let tried = configured.iter().map(String::as_str).chain(DEFAULT_BASES);
+                for rev in tried {
                     if let Ok(commit) = self.repo.revparse_single(rev).and_then(|o| o.peel_to_commit()) {
                         return Ok((rev.to_string(), "default".into(), commit.id()));
                     }
@@ -414,6 +438,16 @@ impl GitRepo {
                 )))
             }
         }
+    }
+
+    /// The commit's time, in seconds since the epoch.
+    pub fn commit_time(&self, sha: &str) -> Result<i64> {
+        let oid = self.commit(sha, "commit")?;
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
+        Ok(commit.time().seconds())
     }
 
     /// Resolves `rev` to a commit; `role` ("base" or "head") names it in the error.

@@ -98,6 +98,7 @@ fn render_comment(report: &DiffReport, settings: &CommentSettings, render: DiffR
             commits_behind: Some(0),
             build_url: None,
             tests_failed: false,
+            other_branch: None,
         })
     });
     comment::render(&CommentInput {

@@ -108,7 +108,7 @@ impl Job<'_> {
     /// earlier file passes for this run's.
     fn clear_artifacts(&self) -> Result<()> {
         let dir = &self.s.artifacts;
-        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        crate::fsutil::create_dir(dir)?;
         for name in [SUMMARY, TESTS_LOG, COVERAGE, JUNIT, COMMENT, DIFF, HISTORY] {
             let path = dir.join(name);
             if path.is_file() {
@@ -181,6 +181,7 @@ impl Job<'_> {
                     self.s.mode,
                     files.iter().map(|f| self.relative(f)).collect::<Vec<_>>().join(", ")
                 );
+                self.warn_stale(&files);
                 (files, None)
             }
             Tests::Run { runner, command } => {
@@ -190,7 +191,7 @@ impl Job<'_> {
                 if work_dir.exists() {
                     std::fs::remove_dir_all(&work_dir).map_err(|e| Error::write(&work_dir, e))?;
                 }
-                std::fs::create_dir_all(&work_dir).map_err(|e| Error::write(&work_dir, e))?;
+                crate::fsutil::create_dir(&work_dir)?;
                 let run = &self.s.config.config.run;
                 let spec = RunSpec {
                     runner,
@@ -255,6 +256,34 @@ impl Job<'_> {
             })
         })?;
         Ok(Measured { coverage, tests_exit })
+    }
+
+    /// Warns about each coverage file older than the checkout's commit: it was written before the code it would
+    /// describe, so it may not measure this checkout (the `command` runner leaves such files out; given files are
+    /// read, with this warning).
+    fn warn_stale(&self, files: &[PathBuf]) {
+        let Ok(committed) = self.git().and_then(|repo| repo.commit_time(&self.s.head_sha)) else {
+            return;
+        };
+        for file in files {
+            let Some(written) = std::fs::metadata(file)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            else {
+                continue;
+            };
+            let written = i64::try_from(written.as_secs()).unwrap_or(i64::MAX);
+            if written < committed {
+                self.warnings.warn(format!(
+                    "{} was written {} before the checked-out commit {} was made; it may not measure this \
+                     checkout (hint: run the tests again)",
+                    self.relative(file),
+                    crate::clock::age(committed.abs_diff(written)),
+                    short(&self.s.head_sha)
+                ));
+            }
+        }
     }
 
     fn relative(&self, path: &Path) -> String {
@@ -377,8 +406,18 @@ impl Job<'_> {
         Ok(!pre.report.gate.passed)
     }
 
-    /// Prints which baseline the pre-submit compares with, and the candidates skipped on the way.
+    /// Prints the base and why, which baseline the pre-submit compares with, and the candidates skipped on the way.
     fn report_lookup(&self, pre: &Presubmit) {
+        let refs = &pre.changes.refs;
+        eprintln!(
+            "prowcov {}: base {} ({}) at {}, merge-base {}; baselines of branch {}",
+            self.s.mode,
+            refs.base_ref,
+            pre.base_reason,
+            short(&refs.base_sha),
+            short(&refs.merge_base_sha),
+            pre.branch
+        );
         for skipped in &pre.lookup.skipped {
             eprintln!(
                 "prowcov: skipped baseline candidate {}: {}",
@@ -435,4 +474,9 @@ impl Job<'_> {
         }
         Ok(())
     }
+}
+
+/// The first 12 digits of a SHA, for the log.
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
 }

@@ -26,6 +26,8 @@ pub const HTML_INDEX: &str = "html/index.html";
 #[derive(Debug)]
 pub struct Presubmit {
     pub changes: ChangeSet,
+    /// Why the base is the base (`Prow's PULL_BASE_SHA`, the main branch, ...), for the log.
+    pub base_reason: String,
     /// The PR's head (the marker's commit): `PULL_PULL_SHA`, else the checkout.
     pub head_sha: String,
     /// The branch whose baselines were looked for.
@@ -71,8 +73,12 @@ pub fn run(
     let base = match &s.base {
         Base::Prow { sha, .. } => BaseRef::PullBaseSha(sha.clone()),
         Base::Local(Some(rev)) => BaseRef::Given(rev.clone()),
-        Base::Local(None) => BaseRef::Default,
+        Base::Local(None) => match &s.config.config.run.main_branch {
+            Some(branch) => BaseRef::MainBranch(branch.to_string()),
+            None => BaseRef::Default,
+        },
     };
+    let base_reason = base.reason();
     let changes = phases.time("changes", || repo.changes(&ChangeOptions::to_head(base)))?;
     let head_sha = s
         .pull
@@ -120,7 +126,7 @@ pub fn run(
             job: &s.job_name,
             head_sha: &head_sha,
             report: &report,
-            baseline: lookup.found.as_ref().map(|f| baseline_info(s, f)),
+            baseline: lookup.found.as_ref().map(|f| baseline_info(s, f, &branch)),
             links: CommentLinks {
                 html_report: html_url.clone(),
                 html_all_files: false,
@@ -133,6 +139,7 @@ pub fn run(
     let post = post(s, &report, measured, &head_sha, html_url.clone())?;
     Ok(Presubmit {
         changes,
+        base_reason,
         head_sha,
         branch,
         query,
@@ -176,12 +183,13 @@ fn compare(
 }
 
 /// The baseline as the comment names it, with its build's page.
-fn baseline_info(s: &JobSettings, found: &Found) -> BaselineInfo {
+fn baseline_info(s: &JobSettings, found: &Found, branch: &str) -> BaselineInfo {
     BaselineInfo {
         sha: found.metadata.sha.clone(),
         commits_behind: found.commits_behind.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         build_url: links::baseline_build_url(s, &found.build),
         tests_failed: found.metadata.tests_exit_status != 0,
+        other_branch: (found.metadata.branch != branch).then(|| found.metadata.branch.clone()),
     }
 }
 

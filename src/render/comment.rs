@@ -54,6 +54,9 @@ pub struct BaselineInfo {
     pub build_url: Option<String>,
     /// Whether the baseline build's tests failed (its figures may then be low).
     pub tests_failed: bool,
+    /// The branch the baseline was recorded for, when it is not the PR's base branch (the base commit had a
+    /// baseline only there).
+    pub other_branch: Option<String>,
 }
 
 /// Where the comment links to.

@@ -77,7 +77,10 @@ impl DiffSettings {
         let base = match (&args.base_ref, env.get(PULL_BASE_SHA)) {
             (Some(rev), _) => BaseRef::Given(rev.clone()),
             (None, Some(sha)) => BaseRef::PullBaseSha(sha.to_owned()),
-            _ => BaseRef::Default,
+            _ => match &config.run.main_branch {
+                Some(branch) => BaseRef::MainBranch(branch.to_string()),
+                None => BaseRef::Default,
+            },
         };
         let input = InputArgs {
             inputs: Vec::new(),
@@ -162,6 +165,7 @@ fn read_baseline(path: &Path) -> Result<Option<BaselineInfo>> {
         commits_behind: found.commits_behind.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         build_url: found.url,
         tests_failed: found.tests_exit_status.is_some_and(|s| s != 0),
+        other_branch: None,
     }))
 }
 
@@ -190,6 +194,7 @@ mod tests {
                 commits_behind: Some(3),
                 build_url: Some("gs://x/logs/post/7".into()),
                 tests_failed: true,
+                other_branch: None,
             })
         );
         assert_eq!(read(r#"{"found":false}"#).expect("valid"), None, "no baseline yet");

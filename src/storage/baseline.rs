@@ -218,6 +218,10 @@ pub struct BaselineReport {
     /// The commit the baseline measured.
     #[serde(default)]
     pub sha: Option<String>,
+    /// The branch it was recorded for (another than the one looked for, when the base commit has a baseline only
+    /// there).
+    #[serde(default)]
+    pub branch: Option<String>,
     #[serde(rename = "match", default)]
     pub matched: Option<Match>,
     #[serde(default)]
@@ -243,6 +247,7 @@ impl BaselineReport {
             base_sha: query.sha.clone(),
             build_id: found.map(|f| f.build.build_id.clone()),
             sha: found.map(|f| f.metadata.sha.clone()),
+            branch: found.map(|f| f.metadata.branch.clone()),
             matched: found.map(|f| f.matched),
             commits_behind: found.and_then(|f| f.commits_behind),
             tests_exit_status: found.map(|f| f.metadata.tests_exit_status),
@@ -273,6 +278,14 @@ pub fn find(store: &Store, query: &Query, repo: Option<&GitRepo>) -> Result<Look
         None => vec![query.sha.clone()],
     };
     for (behind, sha) in history.iter().enumerate() {
+        // Before any ancestor: the base commit itself recorded under another branch (a clone whose base is not the
+        // main branch, a commit pushed to two branches).
+        if behind == 1
+            && let Some(found) = exact_on_other_branch(store, query, &mut lookup, &mut tried)?
+        {
+            lookup.found = Some(found);
+            return Ok(lookup);
+        }
         let key = layout::index_entry(&query.job, &query.branch, sha);
         let Some(bytes) = store.get(&key)? else {
             continue;
@@ -292,7 +305,7 @@ pub fn find(store: &Store, query: &Query, repo: Option<&GitRepo>) -> Result<Look
             continue;
         }
         let matched = if behind == 0 { Match::Exact } else { Match::Ancestor };
-        if let Some(found) = try_build(store, query, &build, &mut lookup, Some(sha))? {
+        if let Some(found) = try_build(store, query, &build, &mut lookup, Some(sha), false)? {
             lookup.found = Some(Found {
                 matched,
                 commits_behind: Some(behind),
@@ -300,6 +313,13 @@ pub fn find(store: &Store, query: &Query, repo: Option<&GitRepo>) -> Result<Look
             });
             return Ok(lookup);
         }
+    }
+
+    if history.len() == 1
+        && let Some(found) = exact_on_other_branch(store, query, &mut lookup, &mut tried)?
+    {
+        lookup.found = Some(found);
+        return Ok(lookup);
     }
 
     // 3. The newest complete builds: `latest-build.txt` first (a hint), then the listing, newest first.
@@ -331,7 +351,7 @@ pub fn find(store: &Store, query: &Query, repo: Option<&GitRepo>) -> Result<Look
             job: query.job.clone(),
             build_id,
         };
-        if let Some(found) = try_build(store, query, &build, &mut lookup, None)? {
+        if let Some(found) = try_build(store, query, &build, &mut lookup, None, false)? {
             let commits_behind = repo.and_then(|repo| repo.distance(&found.metadata.sha, &query.sha));
             lookup.found = Some(Found {
                 matched: Match::Newest,
@@ -349,6 +369,44 @@ fn skip(lookup: &mut Lookup, object: String, reason: String) {
     lookup.skipped.push(Skipped { object, reason });
 }
 
+/// The base commit's baseline recorded under a branch other than the query's, through the index of every branch
+/// (one listing; only when the query's own branch has none). The found metadata names the branch.
+fn exact_on_other_branch(
+    store: &Store,
+    query: &Query,
+    lookup: &mut Lookup,
+    tried: &mut std::collections::BTreeSet<String>,
+) -> Result<Option<Found>> {
+    let dir = layout::index_dir(&query.job);
+    let suffix = format!("/{}.json", query.sha);
+    let own = layout::index_entry(&query.job, &query.branch, &query.sha);
+    for key in store.list_keys(&dir)? {
+        if !key.ends_with(&suffix) || key == own {
+            continue;
+        }
+        let Some(bytes) = store.get(&key)? else { continue };
+        let Ok(entry) = serde_json::from_slice::<IndexEntry>(&bytes) else {
+            skip(lookup, store.url_of(&key), "unreadable index entry".to_owned());
+            continue;
+        };
+        if !layout::is_build_id(&entry.build_id) || !tried.insert(entry.build_id.clone()) {
+            continue;
+        }
+        let build = BuildRef {
+            job: query.job.clone(),
+            build_id: entry.build_id,
+        };
+        if let Some(found) = try_build(store, query, &build, lookup, Some(&query.sha), true)? {
+            return Ok(Some(Found {
+                matched: Match::Exact,
+                commits_behind: Some(0),
+                ..found
+            }));
+        }
+    }
+    Ok(None)
+}
+
 /// Reads one build; `None` (with the reason recorded) when it cannot be used. Only storage errors that survived the
 /// retries and are not about this build's objects abort the lookup.
 fn try_build(
@@ -357,6 +415,7 @@ fn try_build(
     build: &BuildRef,
     lookup: &mut Lookup,
     expected_sha: Option<&str>,
+    any_branch: bool,
 ) -> Result<Option<Found>> {
     let read = |key: &str, lookup: &mut Lookup| -> Option<Vec<u8>> {
         match store.get(key) {
@@ -427,7 +486,7 @@ fn try_build(
         );
         return Ok(None);
     }
-    if metadata.branch != query.branch {
+    if metadata.branch != query.branch && !any_branch {
         skip(
             lookup,
             store.url_of(&metadata_key),

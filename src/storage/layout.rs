@@ -55,7 +55,12 @@ pub fn latest_build(job: &str) -> String {
 
 /// `prowcov-index/<job>/<branch>/<sha>.json`.
 pub fn index_entry(job: &str, branch: &str, sha: &str) -> String {
-    format!("prowcov-index/{job}/{branch}/{sha}.json")
+    format!("{}/{branch}/{sha}.json", index_dir(job))
+}
+
+/// `prowcov-index/<job>`: the index entries of every branch.
+pub fn index_dir(job: &str) -> String {
+    format!("prowcov-index/{job}")
 }
 
 /// `prowcov-history/<job>/<branch>.txt`: the periodic job's totals over time, one `<label> <percent>` line each.

@@ -175,7 +175,7 @@ impl Store {
         let (inner, prefix, gcs_upload): (Arc<dyn ObjectStore>, String, Option<GcsUpload>) = match parse_location(url)?
         {
             Location::Local(dir) => {
-                std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+                crate::fsutil::create_dir(&dir)?;
                 let fs = LocalFileSystem::new_with_prefix(&dir).map_err(|e| config_error(&e))?;
                 (Arc::new(fs), String::new(), None)
             }

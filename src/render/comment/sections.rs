@@ -131,9 +131,14 @@ impl<'i, 'a> Parts<'i, 'a> {
                 };
                 let build = b.build_url.as_deref().filter(|u| is_web_url(u)).map(encode_url);
                 let build = build.map(|u| format!(" ([build]({u}))")).unwrap_or_default();
+                let branch = b
+                    .other_branch
+                    .as_deref()
+                    .map(|other| format!(", recorded for branch {}", escape(other)))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     s,
-                    "- **Baseline**: post-submit coverage of {}, {behind}{build}",
+                    "- **Baseline**: post-submit coverage of {}, {behind}{branch}{build}",
                     short_sha(&b.sha)
                 );
                 if b.tests_failed {
