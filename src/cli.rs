@@ -555,9 +555,17 @@ pub struct JobArgs {
     #[arg(long, value_name = "FILE")]
     pub profile: Vec<PathBuf>,
 
-    /// The pre-submit's base outside Prow (default: the merge-base with origin/HEAD, main or master).
+    /// The pre-submit's base outside Prow (default: the merge-base with the main branch).
     #[arg(long, value_name = "REV")]
     pub base_ref: Option<String>,
+
+    /// Run only this `[[suites]]` entry (repeatable; default: every suite).
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
+
+    /// Do not run this `[[suites]]` entry (repeatable).
+    #[arg(long = "skip-suite", value_name = "NAME")]
+    pub skip_suites: Vec<String>,
 
     #[command(flatten)]
     pub gate: GateArgs,

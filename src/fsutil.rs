@@ -99,6 +99,16 @@ pub fn find_files(root: &std::path::Path, patterns: &[String], what: &str) -> Re
         return Ok(Vec::new());
     }
     let globs = Globs::new(patterns, what)?;
+    Ok(list_files(root)?
+        .into_iter()
+        .filter(|rel| globs.is_match(rel))
+        .map(|rel| root.join(rel))
+        .collect())
+}
+
+/// Every file under `root`, as `/`-separated paths relative to it, sorted. `.git` and prowcov's own `.prowcov`
+/// folder are skipped.
+pub fn list_files(root: &Path) -> Result<Vec<String>> {
     let mut found = Vec::new();
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, rel)) = stack.pop() {
@@ -116,8 +126,8 @@ pub fn find_files(root: &std::path::Path, patterns: &[String], what: &str) -> Re
                 if name != ".git" && name != LOCAL_DIR {
                     stack.push((entry.path(), path));
                 }
-            } else if globs.is_match(&path) {
-                found.push(entry.path());
+            } else {
+                found.push(path);
             }
         }
     }

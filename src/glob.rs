@@ -54,6 +54,11 @@ impl Globs {
         }
     }
 
+    /// The indices (in the order given) of every pattern that matches `path`.
+    pub fn matches(&self, path: &str) -> Vec<usize> {
+        self.set.matches(path)
+    }
+
     /// Whether any pattern matches `path` (relative, `/`-separated).
     pub fn is_match(&self, path: &str) -> bool {
         self.set.is_match(path)

@@ -38,10 +38,7 @@ fn coverage(lines: &[(u32, u64)]) -> Coverage {
 }
 
 fn measured(lines: &[(u32, u64)], tests_exit: i32) -> Measured {
-    Measured {
-        coverage: coverage(lines),
-        tests_exit: Some(tests_exit),
-    }
+    Measured::single(coverage(lines), Some(tests_exit))
 }
 
 /// A repository with `main` at the base commit (`a.py` and `config`), and a PR branch changing `a.py`.

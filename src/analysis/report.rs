@@ -9,6 +9,7 @@ use super::compare::{self, IndirectChange};
 use super::filter::{FileAttributes, Filter, Skipped};
 use super::gate::{self, GateConfig, GateInputs, GateResult};
 use super::patch::{self, LineRange, PatchFigures};
+use super::view::ViewReport;
 use crate::model::{Coverage, Summary};
 
 /// What a PR did to coverage.
@@ -32,6 +33,15 @@ pub struct DiffReport {
     /// Changed or profiled files that do not count, and why, sorted by path.
     pub skipped: Vec<Skipped>,
     pub gate: GateResult,
+    /// The suites' and components' figures (built by [`super::views`]); empty unless the job configures them.
+    pub views: Vec<ViewReport>,
+}
+
+impl DiffReport {
+    /// Whether the gate passed, the views' own gates included.
+    pub fn passed(&self) -> bool {
+        self.gate.passed && self.views.iter().all(ViewReport::passed)
+    }
 }
 
 /// One changed file.
@@ -169,6 +179,7 @@ impl DiffReport {
             indirect,
             skipped: skipped.into_values().collect(),
             gate,
+            views: Vec::new(),
         }
     }
 }

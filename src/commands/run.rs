@@ -17,8 +17,9 @@ use crate::error::{Error, Result, exit};
 use crate::formats::prowcov_json::{self, JsonOptions};
 use crate::fsutil::{LOCAL_DIR, write_atomic};
 use crate::github::{CommentRequest, MetricsBot, StatusOutcome};
+use crate::job::measured::SuiteResult;
 use crate::job::presubmit::Presubmit;
-use crate::job::summary::{GateSummary, Totals};
+use crate::job::summary::{GateSummary, SuiteSummary, Totals};
 use crate::job::{self, Measured, Phases, RunSummary};
 use crate::load;
 use crate::model::{Coverage, Table};
@@ -27,6 +28,7 @@ use crate::render::html::HtmlOptions;
 use crate::render::junit::{self, JunitOptions};
 use crate::runner::{self, RunSpec};
 use crate::settings::bot::BotSettings;
+use crate::settings::suites::SuitePlan;
 use crate::settings::{JobSettings, TEST_ENV_REMOVE, Tests};
 use crate::storage::{self, Store, StoreOptions};
 use crate::warnings::Warnings;
@@ -53,6 +55,14 @@ pub fn run(mode: Option<Mode>, args: JobArgs, env: &Env, warnings: &Warnings) ->
         warnings,
     }
     .run()
+}
+
+/// What running one suite gave.
+struct SuiteRun {
+    /// The command run; `None` when existing files were read.
+    command: Option<Vec<String>>,
+    exit_code: Option<i32>,
+    profiles: Vec<PathBuf>,
 }
 
 /// One run of the job.
@@ -115,6 +125,19 @@ impl Job<'_> {
                 std::fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
             }
         }
+        // A suite's log and coverage (`tests-<suite>.log`, `coverage-<suite>.json`), of this or another suite.
+        for entry in std::fs::read_dir(dir).map_err(|e| Error::read(dir, e))? {
+            let path = entry.map_err(|e| Error::read(dir, e))?.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let suite_file = (name.starts_with("tests-") && name.ends_with(".log"))
+                || (name.starts_with("coverage-") && name.ends_with(".json"));
+            if suite_file && path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
+            }
+        }
         let html = dir.join(HTML_DIR);
         if html.is_dir() {
             std::fs::remove_dir_all(&html).map_err(|e| Error::write(&html, e))?;
@@ -172,64 +195,41 @@ impl Job<'_> {
         self.s.artifacts.join(name)
     }
 
-    /// Runs the tests under coverage (or takes the given files) and loads the coverage.
+    /// Runs the tests under coverage (or takes the given files) and loads the coverage: the one implicit suite, or
+    /// every `[[suites]]` entry, each merged with its language's rules and then with the others.
     fn measure(&mut self) -> Result<Measured> {
-        let (profiles, tests_exit) = match self.s.tests.clone() {
-            Tests::Existing(files) => {
-                eprintln!(
-                    "prowcov {}: reading {} (no tests run)",
-                    self.s.mode,
-                    files.iter().map(|f| self.relative(f)).collect::<Vec<_>>().join(", ")
-                );
-                self.warn_stale(&files);
-                (files, None)
-            }
-            Tests::Run { runner, command } => {
-                let log = self.artifact(TESTS_LOG);
-                // Not in the artifacts: Prow would upload the raw data files too.
-                let work_dir = self.s.root.join(LOCAL_DIR).join("data");
-                if work_dir.exists() {
-                    std::fs::remove_dir_all(&work_dir).map_err(|e| Error::write(&work_dir, e))?;
-                }
-                crate::fsutil::create_dir(&work_dir)?;
-                let run = &self.s.config.config.run;
-                let spec = RunSpec {
-                    runner,
-                    command: &command,
-                    profiles: &run.profiles,
-                    go_packages: &run.go_packages,
-                    root: &self.s.root,
-                    work_dir: &work_dir,
-                    log: &log,
-                    python: self.s.python.as_deref(),
-                    env_remove: TEST_ENV_REMOVE,
-                    env: self.env,
-                    warnings: self.warnings,
-                };
-                let done = self.phases.time("tests", || runner::run(&spec))?;
-                eprintln!(
-                    "prowcov {}: `{}` exited with {} after {:.1}s",
-                    self.s.mode,
-                    done.command.join(" "),
-                    done.exit_code,
-                    done.duration.as_secs_f64()
-                );
-                self.summary.tests.command = Some(done.command.clone());
-                (done.profiles, Some(done.exit_code))
-            }
-        };
-        self.summary.tests.exit_code = tests_exit;
-        self.summary.tests.profiles = profiles.iter().map(|p| self.relative(p)).collect();
-        let options = load::LoadOptions {
+        if !self.s.suites.is_empty() {
+            return self.measure_suites();
+        }
+        let implicit = SuitePlan {
+            name: String::new(),
             root: self.s.root.clone(),
-            rcfile: None,
-            python: self.s.python.clone(),
-            ignore_errors: false,
+            prefix: String::new(),
+            tests: self.s.tests.clone(),
+            profiles: self.s.config.config.run.profiles.clone(),
+            go_packages: self.s.config.config.run.go_packages.clone(),
+            paths: Vec::new(),
         };
+        let runs = matches!(implicit.tests, Tests::Run { .. });
+        let log = if runs {
+            self.artifact(TESTS_LOG)
+        } else {
+            self.s.artifacts.join(TESTS_LOG)
+        };
+        let started = Instant::now();
+        let ran = self.run_suite(&implicit, &log);
+        if runs {
+            self.phases.push("tests", started.elapsed());
+        }
+        let ran = ran?;
+        self.summary.tests.command = ran.command.clone();
+        self.summary.tests.exit_code = ran.exit_code;
+        self.summary.tests.profiles = ran.profiles.iter().map(|p| self.relative(p)).collect();
+        let tests_exit = ran.exit_code;
         let (env, warnings) = (self.env, self.warnings);
-        let coverage = self.phases.time("load", || {
-            load::Reader::new(&options, env, warnings).and_then(|reader| reader.read(&profiles))
-        });
+        let started = Instant::now();
+        let coverage = self.load(&implicit, &ran.profiles, env, warnings);
+        self.phases.push("load", started.elapsed());
         let coverage = match (coverage, tests_exit) {
             (Ok(c), _) => c,
             (Err(e), Some(status)) if status != 0 => {
@@ -249,13 +249,217 @@ impl Job<'_> {
                 self.summary.tests.profiles.join(", ")
             )));
         }
-        let path = self.artifact(COVERAGE);
-        self.phases.time("write coverage.json", || {
-            write_atomic(&path, |w| {
-                prowcov_json::write(&Table::new(&coverage), JsonOptions { detail: true }, w)
+        self.write_coverage(COVERAGE, &coverage)?;
+        Ok(Measured::single(coverage, tests_exit))
+    }
+
+    /// Every `[[suites]]` entry, `run.parallel-suites` at a time. A suite that fails (its tests, or its coverage)
+    /// does not stop the others: each is reported, and the job's exit code says a suite failed.
+    fn measure_suites(&mut self) -> Result<Measured> {
+        let plans = self.s.suites.clone();
+        let parallel = self.s.config.config.run.parallel_suites.get().max(1);
+        let logs: Vec<PathBuf> = plans
+            .iter()
+            .map(|p| {
+                let name = format!("tests-{}.log", p.name);
+                match p.tests {
+                    Tests::Run { .. } => self.artifact(&name),
+                    Tests::Existing(_) => self.s.artifacts.join(name),
+                }
             })
-        })?;
-        Ok(Measured { coverage, tests_exit })
+            .collect();
+        let started = Instant::now();
+        let runs: Vec<Result<SuiteRun>> = {
+            let job = &*self;
+            let mut runs = Vec::with_capacity(plans.len());
+            for (batch, batch_logs) in plans.chunks(parallel).zip(logs.chunks(parallel)) {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = batch
+                        .iter()
+                        .zip(batch_logs)
+                        .map(|(plan, log)| scope.spawn(move || job.run_suite(plan, log)))
+                        .collect();
+                    for handle in handles {
+                        runs.push(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+                    }
+                });
+            }
+            runs
+        };
+        self.phases.push("tests", started.elapsed());
+
+        let (env, warnings) = (self.env, self.warnings);
+        let mut merged = Coverage::default();
+        let mut results = Vec::with_capacity(plans.len());
+        let load_started = Instant::now();
+        for (plan, run) in plans.iter().zip(runs) {
+            let (run, error) = match run {
+                Ok(run) => (Some(run), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let loaded = match (&run, &error) {
+                (Some(run), None) => self.load(plan, &run.profiles, env, warnings).map_err(|e| e.to_string()),
+                (_, Some(e)) => Err(e.clone()),
+                (None, None) => Err("the suite did not run".to_owned()),
+            };
+            let (coverage, error) = match loaded {
+                Ok(coverage) => (coverage, None),
+                Err(e) => (Coverage::default(), Some(e)),
+            };
+            if let Some(e) = &error {
+                eprintln!("prowcov {}: suite {}: {e}", self.s.mode, plan.name);
+            }
+            let result = SuiteResult {
+                name: plan.name.clone(),
+                paths: plan.paths.clone(),
+                exit_code: run.as_ref().and_then(|r| r.exit_code),
+                error,
+                coverage,
+            };
+            self.summary.suites.push(SuiteSummary {
+                name: plan.name.clone(),
+                root: (!plan.prefix.is_empty()).then(|| plan.prefix.clone()),
+                command: run.as_ref().and_then(|r| r.command.clone()),
+                exit_code: result.exit_code,
+                error: result.error.clone(),
+                profiles: run
+                    .as_ref()
+                    .map(|r| r.profiles.iter().map(|p| self.relative(p)).collect())
+                    .unwrap_or_default(),
+                totals: Totals::of(&job::measured::total(&result.coverage)),
+                log: matches!(plan.tests, Tests::Run { .. }).then(|| format!("tests-{}.log", plan.name)),
+            });
+            merged.absorb(result.coverage.clone());
+            results.push(result);
+        }
+        self.phases.push("load", load_started.elapsed());
+        if merged.files.is_empty() {
+            return Err(Error::Data(format!(
+                "no suite measured any file (suites {}); see their logs",
+                plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        for result in &results {
+            self.write_coverage(&format!("coverage-{}.json", result.name), &result.coverage)?;
+        }
+        self.write_coverage(COVERAGE, &merged)?;
+        let tests_exit = results
+            .iter()
+            .find_map(SuiteResult::failed)
+            .or_else(|| results.iter().any(|r| r.exit_code.is_some()).then_some(0));
+        self.summary.tests.exit_code = tests_exit;
+        let measured = Measured {
+            coverage: merged,
+            tests_exit,
+            suites: results,
+        };
+        let failed = measured.failed_suites();
+        if !failed.is_empty() {
+            self.warnings.warn(format!("suites that failed: {}", failed.join(", ")));
+        }
+        Ok(measured)
+    }
+
+    /// Runs one suite's tests (or takes its files); its output goes to `log`.
+    fn run_suite(&self, plan: &SuitePlan, log: &Path) -> Result<SuiteRun> {
+        let label = if plan.name.is_empty() {
+            String::new()
+        } else {
+            format!(" suite {}", plan.name)
+        };
+        match &plan.tests {
+            Tests::Existing(files) => {
+                eprintln!(
+                    "prowcov {}{label}: reading {} (no tests run)",
+                    self.s.mode,
+                    files.iter().map(|f| self.relative(f)).collect::<Vec<_>>().join(", ")
+                );
+                self.warn_stale(files);
+                Ok(SuiteRun {
+                    command: None,
+                    exit_code: None,
+                    profiles: files.clone(),
+                })
+            }
+            Tests::Run { runner, command } => {
+                // Not in the artifacts: Prow would upload the raw data files too.
+                let mut work_dir = self.s.root.join(LOCAL_DIR).join("data");
+                if !plan.name.is_empty() {
+                    work_dir.push(&plan.name);
+                }
+                if work_dir.exists() {
+                    std::fs::remove_dir_all(&work_dir).map_err(|e| Error::write(&work_dir, e))?;
+                }
+                crate::fsutil::create_dir(&work_dir)?;
+                let spec = RunSpec {
+                    runner: *runner,
+                    command,
+                    profiles: &plan.profiles,
+                    go_packages: &plan.go_packages,
+                    root: &plan.root,
+                    work_dir: &work_dir,
+                    log,
+                    python: self.s.python.as_deref(),
+                    env_remove: TEST_ENV_REMOVE,
+                    env: self.env,
+                    warnings: self.warnings,
+                };
+                let done = runner::run(&spec)?;
+                eprintln!(
+                    "prowcov {}{label}: `{}` exited with {} after {:.1}s",
+                    self.s.mode,
+                    done.command.join(" "),
+                    done.exit_code,
+                    done.duration.as_secs_f64()
+                );
+                Ok(SuiteRun {
+                    command: Some(done.command),
+                    exit_code: Some(done.exit_code),
+                    profiles: done.profiles,
+                })
+            }
+        }
+    }
+
+    /// Loads a suite's profiles: paths relative to its directory become repo-relative, and a suite with `paths`
+    /// keeps only the files it owns.
+    fn load(&self, plan: &SuitePlan, profiles: &[PathBuf], env: &Env, warnings: &Warnings) -> Result<Coverage> {
+        let options = load::LoadOptions {
+            root: plan.root.clone(),
+            rcfile: None,
+            python: self.s.python.clone(),
+            ignore_errors: false,
+        };
+        let coverage = load::Reader::new(&options, env, warnings)?.read(profiles)?;
+        if plan.prefix.is_empty() && plan.paths.is_empty() {
+            return Ok(coverage);
+        }
+        let owns = crate::glob::Globs::new(&plan.paths, "paths")?;
+        let files = coverage
+            .files
+            .into_iter()
+            .map(|(key, file)| {
+                let key = if plan.prefix.is_empty() || key.starts_with('/') {
+                    crate::model::path::normalize(&key, &self.s.root)
+                } else {
+                    crate::model::path::normalize(&format!("{}/{key}", plan.prefix), &self.s.root)
+                };
+                (key, file)
+            })
+            .filter(|(key, _)| plan.paths.is_empty() || owns.is_match(key))
+            .collect();
+        Ok(Coverage { files })
+    }
+
+    /// Writes `coverage` as the artifact `name` (prowcov JSON with line detail).
+    fn write_coverage(&mut self, name: &str, coverage: &Coverage) -> Result<()> {
+        let path = self.artifact(name);
+        let started = Instant::now();
+        let written = write_atomic(&path, |w| {
+            prowcov_json::write(&Table::new(coverage), JsonOptions { detail: true }, w)
+        });
+        self.phases.push("write coverage.json", started.elapsed());
+        written
     }
 
     /// Warns about each coverage file older than the checkout's commit: it was written before the code it would
@@ -319,11 +523,21 @@ impl Job<'_> {
         Ok(())
     }
 
-    fn write_junit(&mut self, coverage: &Coverage) -> Result<()> {
+    fn write_junit(&mut self, measured: &Measured) -> Result<()> {
         let path = self.artifact(JUNIT);
+        let suites: Vec<(String, crate::model::Summary)> = measured
+            .suites
+            .iter()
+            .map(|r| (r.name.clone(), job::measured::total(&r.coverage)))
+            .collect();
         self.phases.time("junit", || {
             write_atomic(&path, |w| {
-                junit::write(&Table::new(coverage), JunitOptions { threshold: None }, w)
+                junit::write_with_suites(
+                    &Table::new(&measured.coverage),
+                    &suites,
+                    JunitOptions { threshold: None },
+                    w,
+                )
             })
         })?;
         eprintln!("prowcov {}: TestGrid JUnit: {}", self.s.mode, path.display());
@@ -343,7 +557,7 @@ impl Job<'_> {
         );
         self.summary.recorded = Some(outcome.marker_url.clone());
         self.write_html(&measured.coverage, &plan.html)?;
-        self.write_junit(&measured.coverage)
+        self.write_junit(measured)
     }
 
     fn periodic(&mut self, store: &Store, measured: &Measured) -> Result<()> {
@@ -359,7 +573,7 @@ impl Job<'_> {
         write_atomic(&path, |w| w.write_all(storage::history::render(&history).as_bytes()))?;
         let options = point.html(&self.s, history);
         self.write_html(&measured.coverage, &options)?;
-        self.write_junit(&measured.coverage)
+        self.write_junit(measured)
     }
 
     /// The pre-submit (and batch): returns whether the gate failed.
@@ -377,7 +591,7 @@ impl Job<'_> {
         });
         self.summary.delta = pre.lookup.found.is_some().then_some(pre.report.delta);
         self.summary.gate = Some(GateSummary {
-            passed: pre.report.gate.passed,
+            passed: pre.report.passed(),
             failed: pre.failed_rules.clone(),
         });
 
@@ -403,7 +617,7 @@ impl Job<'_> {
         for rule in &pre.failed_rules {
             eprintln!("coverage gate failed: {rule}");
         }
-        Ok(!pre.report.gate.passed)
+        Ok(!pre.report.passed())
     }
 
     /// Prints the base and why, which baseline the pre-submit compares with, and the candidates skipped on the way.

@@ -9,6 +9,7 @@ use super::phases::Phases;
 use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeSet, GitRepo};
 use crate::analysis::filter::Filter;
 use crate::analysis::gate::GateConfig;
+use crate::analysis::views::{self, Members, ViewKind, ViewSpec};
 use crate::analysis::{DiffInputs, DiffReport};
 use crate::error::Result;
 use crate::github::{GateState, RepoRef, StatusRequest};
@@ -102,17 +103,25 @@ pub fn run(
     let empty = Coverage::default();
     let base_coverage = lookup.found.as_ref().map_or(&empty, |f| &f.coverage);
     let has_baseline = lookup.found.is_some();
-    let report = phases.time("compare", || {
-        compare(s, base_coverage, &measured.coverage, &changes, repo, has_baseline)
+    let report = phases.time("compare", || -> Result<DiffReport> {
+        let mut report = compare(s, base_coverage, &measured.coverage, &changes, repo, has_baseline)?;
+        report.views = views::build(
+            &report,
+            base_coverage,
+            &measured.coverage,
+            &view_specs(s, measured),
+            has_baseline,
+        )?;
+        Ok(report)
     })?;
     let precision = s.config.config.report.precision.get();
-    let failed_rules = report
-        .gate
-        .rules
-        .iter()
-        .filter(|r| !r.passed)
-        .map(|r| crate::render::diff::text::rule_text(r, precision))
-        .collect();
+    let rule_text = |r: &crate::analysis::gate::RuleResult| crate::render::diff::text::rule_text(r, precision);
+    let mut failed_rules: Vec<String> = report.gate.rules.iter().filter(|r| !r.passed).map(rule_text).collect();
+    for view in &report.views {
+        for rule in view.gate.iter().flat_map(|g| &g.rules).filter(|r| !r.passed) {
+            failed_rules.push(format!("component {}: {}", view.name, rule_text(rule)));
+        }
+    }
     let html = HtmlOptions {
         title: format!("{} (changed files)", s.title(&head_sha)),
         links: links::html_links(s),
@@ -182,6 +191,44 @@ fn compare(
     }))
 }
 
+/// The views the comparison is shown by: each suite (the files it owns, or the files its run measured), each
+/// component with its own gate, and `other` for the files in no component.
+fn view_specs(s: &JobSettings, measured: &Measured) -> Vec<ViewSpec> {
+    let mut specs: Vec<ViewSpec> = measured
+        .suites
+        .iter()
+        .map(|suite| ViewSpec {
+            kind: ViewKind::Suite,
+            name: suite.name.clone(),
+            members: if suite.paths.is_empty() {
+                Members::Files(suite.coverage.files.keys().cloned().collect())
+            } else {
+                Members::Globs(suite.paths.clone())
+            },
+            gate: None,
+            failed: suite.failed(),
+        })
+        .collect();
+    let components = &s.config.config.components;
+    specs.extend(components.iter().map(|c| ViewSpec {
+        kind: ViewKind::Component,
+        name: c.name.to_string(),
+        members: Members::Globs(c.paths.iter().map(|g| g.as_str().to_owned()).collect()),
+        gate: (!c.gate.is_empty()).then(|| GateConfig::from(&c.gate)),
+        failed: None,
+    }));
+    if !components.is_empty() {
+        specs.push(ViewSpec {
+            kind: ViewKind::Component,
+            name: crate::config::OTHER_COMPONENT.to_owned(),
+            members: Members::Rest,
+            gate: None,
+            failed: None,
+        });
+    }
+    specs
+}
+
 /// The baseline as the comment names it, with its build's page.
 fn baseline_info(s: &JobSettings, found: &Found, branch: &str) -> BaselineInfo {
     BaselineInfo {
@@ -212,7 +259,7 @@ fn post(
         repo: repo.clone(),
         sha: head_sha.to_owned(),
         job: s.job_name.to_string(),
-        state: if measured.tests_failed().is_some() || !report.gate.passed {
+        state: if measured.tests_failed().is_some() || !report.passed() {
             GateState::Failure
         } else {
             GateState::Success
@@ -239,7 +286,7 @@ pub fn status_text(report: &DiffReport, tests_failed: bool, precision: usize) ->
     }
     if tests_failed {
         description.push_str(", tests failed");
-    } else if !report.gate.passed {
+    } else if !report.passed() {
         description.push_str(", gate failed");
     }
     description

@@ -23,6 +23,9 @@ pub struct RunSummary {
     pub commit: Option<String>,
     pub pull: Option<PullSummary>,
     pub tests: TestsSummary,
+    /// The `[[suites]]`, in order; absent without them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<SuiteSummary>,
     pub totals: Option<Totals>,
     pub baseline: Option<BaselineReport>,
     pub recorded: Option<String>,
@@ -52,6 +55,22 @@ pub struct TestsSummary {
     pub exit_code: Option<i32>,
     /// The coverage files read, relative to the root where they are under it.
     pub profiles: Vec<String>,
+}
+
+/// One suite's run.
+#[derive(Debug, Serialize)]
+pub struct SuiteSummary {
+    pub name: String,
+    /// Its directory, relative to the repository root; `null` for the root.
+    pub root: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub exit_code: Option<i32>,
+    /// Why its coverage could not be read.
+    pub error: Option<String>,
+    pub profiles: Vec<String>,
+    pub totals: Totals,
+    /// Its output, among the artifacts; `null` when no test ran.
+    pub log: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

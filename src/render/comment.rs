@@ -15,6 +15,7 @@ mod sections;
 pub use marker::{is_job_name, marker, parse_marker};
 
 use crate::analysis::DiffReport;
+use crate::analysis::views::ViewKind;
 
 /// GitHub's limit on a comment body, in characters.
 pub const GITHUB_MAX_BODY: usize = 65_536;
@@ -77,6 +78,8 @@ pub fn render(input: &CommentInput<'_>) -> String {
     let (header, rows) = parts.file_table();
 
     let mut body = top;
+    body.push_str(&parts.views(ViewKind::Suite));
+    body.push_str(&parts.views(ViewKind::Component));
     if rows.is_empty() {
         body.push_str(&parts.no_files());
     } else {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::bot::token_path;
 use super::root::{RootDefault, resolve_root};
+use super::suites::{SuitePlan, Tests};
 use crate::analysis::changes::GitRepo;
 use crate::cli::{JobArgs, Mode, RunnerArg};
 use crate::config::{Config, LoadedConfig, Origin, Overrides, Runner};
@@ -21,19 +22,6 @@ use crate::prow::{JobType, ProwEnv, Pull};
 
 /// Environment variables taken out of the tests' environment: secrets the tests have no business seeing.
 pub const TEST_ENV_REMOVE: &[&str] = &["GITHUB_TOKEN", "PROWCOV_GITHUB_TOKEN_FILE"];
-
-/// How the coverage is obtained.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Tests {
-    /// Run the tests under coverage.
-    Run {
-        runner: Runner,
-        /// Empty: the runner's default.
-        command: Vec<String>,
-    },
-    /// Read these coverage files as they are.
-    Existing(Vec<PathBuf>),
-}
 
 /// Where the pre-submit's base comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +60,8 @@ pub struct JobSettings {
     /// The branch whose coverage a post-submit or periodic records (`PULL_BASE_REF`, `JOB_SPEC`'s `base_ref`, or
     /// the branch checked out); `None` for the other modes outside Prow.
     pub branch: Option<String>,
+    /// The `[[suites]]` selected to run, in order; empty: the one implicit suite of `tests`.
+    pub suites: Vec<SuitePlan>,
 }
 
 impl JobSettings {
@@ -94,6 +84,7 @@ impl JobSettings {
         let (job_name, build_id, postsubmit_job) = names(mode, prow.as_ref(), &config)?;
 
         let tests = tests(args, &config, &root, prow.is_some())?;
+        let suites = super::suites::plan(args, &config, &root)?;
         let base = base(prow.as_ref(), args.base_ref.as_deref())?;
         let (head_sha, branch) = check_checkout(&root, mode, prow.as_ref(), &base, env)?;
         let posts = prow.as_ref().is_some_and(|p| p.pull().is_some());
@@ -114,6 +105,7 @@ impl JobSettings {
             build_id,
             postsubmit_job,
             tests,
+            suites,
             base,
             python: args.python.clone().or_else(|| env.path("PROWCOV_PYTHON")),
         })

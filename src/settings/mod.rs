@@ -7,7 +7,8 @@
 //! - [`inputs`]: how the commands that read coverage load it ([`crate::load::LoadOptions`]) and the configuration
 //!   they honour;
 //! - [`diff`], [`baseline`], [`bot`]: the building blocks' own settings;
-//! - [`job`]: `prowcov run`'s settings, with the Prow job environment.
+//! - [`job`]: `prowcov run`'s settings, with the Prow job environment; [`suites`]: its `[[suites]]` and
+//!   `[[components]]`, checked against the checkout.
 
 pub mod baseline;
 pub mod bot;
@@ -15,6 +16,8 @@ pub mod diff;
 pub mod inputs;
 pub mod job;
 pub mod root;
+pub mod suites;
 
-pub use job::{Base, JobSettings, TEST_ENV_REMOVE, Tests, WELL_KNOWN_PROFILES};
+pub use job::{Base, JobSettings, TEST_ENV_REMOVE, WELL_KNOWN_PROFILES};
 pub use root::{RootDefault, resolve_root};
+pub use suites::Tests;

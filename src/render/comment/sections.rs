@@ -13,6 +13,7 @@ use super::{BaselineInfo, CommentInput};
 use crate::analysis::FileDiff;
 use crate::analysis::changes::ChangeStatus;
 use crate::analysis::gate::{RuleKind, RuleResult};
+use crate::analysis::views::{ViewKind, ViewReport};
 use crate::render::markdown::escape;
 
 /// Bytes each collapsed list may use; three lists and the fixed text leave more than half the body to the table.
@@ -20,6 +21,9 @@ const SECTION_BUDGET: usize = 8_000;
 
 /// Missed-line ranges shown per file; the rest are counted.
 const MAX_RANGES: usize = 4;
+
+/// The most bytes a suites' or components' table takes (200 components fit, with room for the changed files).
+const VIEWS_BUDGET: usize = 30_000;
 
 /// Files named under a failed per-file rule; the rest are counted.
 const MAX_FAILING_FILES: usize = 10;
@@ -66,7 +70,8 @@ impl<'i, 'a> Parts<'i, 'a> {
         let report = self.input.report;
         let p = self.p;
         let mut s = marker(self.input.job, self.input.head_sha);
-        let verdict = match (report.gate.rules.is_empty(), report.gate.passed) {
+        let has_rules = !report.gate.rules.is_empty() || report.views.iter().any(|v| v.gate.is_some());
+        let verdict = match (!has_rules, report.passed()) {
             (true, _) => "",
             (false, true) => " · ✅ gate passed",
             (false, false) => " · ❌ gate failed",
@@ -180,6 +185,92 @@ impl<'i, 'a> Parts<'i, 'a> {
         let mut files: Vec<&FileDiff> = self.input.report.files.iter().filter(|f| f.measured()).collect();
         files.sort_by(|a, b| missed(b).cmp(&missed(a)).then_with(|| a.path.cmp(&b.path)));
         files
+    }
+
+    /// The suites' or components' table, the largest drop first, cut to [`VIEWS_BUDGET`] bytes; empty without
+    /// any.
+    pub(super) fn views(&self, kind: ViewKind) -> String {
+        let p = self.p;
+        let mut views: Vec<&ViewReport> = self.input.report.views.iter().filter(|v| v.kind == kind).collect();
+        if views.is_empty() {
+            return String::new();
+        }
+        let (title, column, noun) = match kind {
+            ViewKind::Suite => ("Suites", "Suite", ("suite", "suites")),
+            ViewKind::Component => ("Components", "Component", ("component", "components")),
+        };
+        // The largest drop first; views without a delta after those with one; then by name.
+        views.sort_by(|a, b| match (a.delta, b.delta) {
+            (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.name.cmp(&b.name)),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => a.name.cmp(&b.name),
+        });
+        let with_base = self.baseline().is_some();
+        let mut s = format!("\n### {title} ({})\n\n", count(views.len(), noun.0, noun.1));
+        if with_base {
+            let _ = writeln!(
+                s,
+                "| {column} | Base | Head | Δ | Patch | |\n| :--- | ---: | ---: | ---: | ---: | :--- |"
+            );
+        } else {
+            let _ = writeln!(s, "| {column} | Head | Patch | |\n| :--- | ---: | ---: | :--- |");
+        }
+        let mut room = VIEWS_BUDGET.saturating_sub(s.len());
+        let total = views.len();
+        for (shown, v) in views.into_iter().enumerate() {
+            let head = if v.head.total > 0 {
+                percent(v.head.percent(), p)
+            } else {
+                NONE.to_string()
+            };
+            let patch = match v.patch.display(p) {
+                Some(shown) => format!("{shown}% ({}/{})", v.patch.covered, v.patch.total),
+                None => NONE.to_string(),
+            };
+            let mut note = String::new();
+            if let Some(status) = v.failed {
+                let _ = write!(note, "❌ tests failed (exit status {status})");
+            }
+            if let Some(gate) = &v.gate {
+                let failed: Vec<String> = gate
+                    .rules
+                    .iter()
+                    .filter(|r| !r.passed)
+                    .map(|r| rule_text(r, p))
+                    .collect();
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                if failed.is_empty() {
+                    note.push_str("✅ gate passed");
+                } else {
+                    let _ = write!(note, "❌ {}", failed.join("; "));
+                }
+            }
+            let row = if with_base {
+                let base = if v.base.total > 0 {
+                    percent(v.base.percent(), p)
+                } else {
+                    NONE.to_string()
+                };
+                let delta = v.delta.map_or_else(|| NONE.to_string(), |d| signed(d, p));
+                format!(
+                    "| {} | {base} | {head} | {delta} | {patch} | {note} |\n",
+                    escape(&v.name)
+                )
+            } else {
+                format!("| {} | {head} | {patch} | {note} |\n", escape(&v.name))
+            };
+            // Room for the "and N more" line is kept back.
+            if row.len() + 80 > room {
+                let _ = writeln!(s, "\n_…and {} more {}._", total - shown, noun.1);
+                break;
+            }
+            room -= row.len();
+            s.push_str(&row);
+        }
+        s
     }
 
     /// The table's heading and header, and one line per row.
