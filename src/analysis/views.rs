@@ -83,6 +83,8 @@ pub fn build(
     Ok(specs
         .iter()
         .enumerate()
+        // `other` only when some file is in no component.
+        .filter(|(i, spec)| !matches!(spec.members, Members::Rest) || members.values().any(|v| v.contains(i)))
         .map(|(i, spec)| {
             let total = |coverage: &Coverage| {
                 let files: Vec<Summary> = coverage
