@@ -114,7 +114,7 @@ fn commit(repo: &GitRepo, message: &str, files: &[(&str, String)]) -> String {
 
 #[test]
 #[ignore = "needs coverage.py, pytest and Go (scripts/test provisions them)"]
-fn a_monorepo_of_three_suites_through_postsubmit_presubmit_and_periodic() {
+fn a_monorepo_of_three_suites_through_postsubmit_presubmits_and_periodic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = GitRepo::init(&dir.path().join("mono"));
     commit(&repo, "base", &monorepo(false, false));
@@ -239,6 +239,15 @@ fn a_monorepo_of_three_suites_through_postsubmit_presubmit_and_periodic() {
         !pre.join("tests-api.log").exists(),
         "an earlier run's suite log is gone"
     );
+    // The periodic on main: TestGrid's JUnit has a case per suite beside OVERALL, and the history a point.
+    repo.git(&["checkout", "-q", "main"]);
+    let out = prowcov(&repo.dir, &["periodic"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let periodic = repo.dir.join(".prowcov/artifacts/periodic");
+    let junit = std::fs::read_to_string(periodic.join("junit_coverage.xml")).expect("junit");
+    assert!(junit.contains("name=\"suite:engine\""), "{junit}");
+    let history = std::fs::read_to_string(periodic.join("coverage-history.txt")).expect("history");
+    assert_eq!(history.lines().count(), 1, "{history}");
 }
 
 /// Each misconfiguration is refused naming the table and key, with exit 78, before any test runs, and nothing is
