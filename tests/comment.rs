@@ -184,6 +184,7 @@ fn input<'a>(report: &'a DiffReport, head_sha: &'a str, baseline: Option<Baselin
         head_tests_failed: None,
         prow: true,
         precision: 1,
+        previous: None,
     }
 }
 

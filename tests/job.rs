@@ -341,6 +341,81 @@ fn the_base_commits_baseline_under_another_branch_is_used_and_named() {
         head_tests_failed: None,
         prow: true,
         precision: 2,
+        previous: None,
     });
     assert!(body.contains("itself, recorded for branch main"), "{body}");
+}
+
+#[test]
+fn a_pushs_comparison_with_the_prs_previous_push_says_when_it_was_force_pushed() {
+    let p = project("");
+    let store = memory_store();
+    p.record_baseline(&store, "100", &base_lines());
+    let job = prowcov::ids::JobName::try_from(PULL_JOB).expect("job");
+    let build = prowcov::ids::BuildId::try_from("200").expect("build");
+    let first = prowcov::ids::Sha::try_from(p.head.as_str()).expect("sha");
+    // The first push: nothing to compare with; then it is recorded.
+    let pre = p.presubmit(&store, &head_lines(), &p.presubmit_env());
+    assert!(pre.previous.is_none());
+    storage::pushes::put_push(&store, &job, 7, &first, &build, 10, &head_lines().coverage).expect("put");
+
+    // The next push covers line 4 too: +16.67 points since the previous push, one file moved.
+    let next = p.repo.commit("cover it", &[("b.txt", "x\n")]);
+    let mut env = p.presubmit_env();
+    env.set("PULL_PULL_SHA", &next);
+    let better = measured(&[(1, 1), (2, 1), (3, 1), (4, 1), (5, 0), (6, 1)], 0);
+    let pre = p.presubmit(&store, &better, &env);
+    let previous = pre.previous.as_ref().expect("the previous push");
+    assert_eq!(previous.sha, p.head);
+    assert_eq!(previous.build_id, "200");
+    assert!(!previous.force_pushed, "the previous head is an ancestor");
+    assert!(
+        (previous.delta.delta() - 100.0 / 6.0).abs() < 1e-9,
+        "{}",
+        previous.delta.delta()
+    );
+    assert_eq!(previous.delta.moved.len(), 1);
+    assert!(
+        pre.comment.contains(&format!(
+            "- **Since the previous push** {} (build 200): **+16.67** points",
+            &p.head[..10]
+        )),
+        "{}",
+        pre.comment
+    );
+    storage::pushes::put_push(
+        &store,
+        &job,
+        7,
+        &prowcov::ids::Sha::try_from(next.as_str()).expect("sha"),
+        &build,
+        20,
+        &better.coverage,
+    )
+    .expect("put");
+
+    // A force-push: the PR's branch rewritten from the base; the newest recorded push is not an ancestor.
+    p.repo.git(&["reset", "-q", "--hard", &p.base]);
+    let rewritten = p.repo.commit("rewritten", &[("a.py", CHANGED)]);
+    env.set("PULL_PULL_SHA", &rewritten);
+    let pre = p.presubmit(&store, &head_lines(), &env);
+    let previous = pre.previous.as_ref().expect("the previous push");
+    assert_eq!(previous.sha, next, "the newest recorded push");
+    assert!(previous.force_pushed);
+    assert!(pre.comment.contains("force-pushed"), "{}", pre.comment);
+
+    // A push whose profile was damaged is skipped, with a reason.
+    let key = format!("prowcov-pushes/{PULL_JOB}/7/{next}/profile.json");
+    store.put(&key, b"{}".to_vec()).expect("damage");
+    let pre = p.presubmit(&store, &head_lines(), &env);
+    assert_eq!(
+        pre.previous.as_ref().map(|x| x.sha.as_str()),
+        Some(p.head.as_str()),
+        "the one before"
+    );
+    assert!(
+        pre.push_skipped.iter().any(|s| s.contains("digest")),
+        "{:?}",
+        pre.push_skipped
+    );
 }

@@ -418,6 +418,10 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
     assert_eq!(pre["baseline"]["found"], true, "{pre:#}");
     assert_eq!(pre["baseline"]["build_id"], "100", "{pre:#}");
     assert_eq!(pre["comment"], "created", "{pre:#}");
+    assert!(
+        pre.get("previous_push").is_none(),
+        "the PR's first push has none: {pre:#}"
+    );
     assert_eq!(pre["gate"]["passed"], true, "{pre:#}");
     let comments = github.fake.state().comments.clone();
     assert_eq!(comments.len(), 1, "one comment");
@@ -479,6 +483,17 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
     assert!(comments[0].2.contains(&format!("head={broken}")), "{}", comments[0].2);
     assert!(
         comments[0].2.contains("The tests failed (exit status 1)"),
+        "{}",
+        comments[0].2
+    );
+    // The PR's previous push (the re-run of `pr_sha`) is compared with this one (issue 12).
+    assert_eq!(pre["previous_push"]["sha"], pr_sha.as_str(), "{pre:#}");
+    assert_eq!(pre["previous_push"]["build_id"], "201", "{pre:#}");
+    assert_eq!(pre["previous_push"]["force_pushed"], false, "{pre:#}");
+    assert!(
+        comments[0]
+            .2
+            .contains(&format!("- **Since the previous push** {} (build 201)", &pr_sha[..10])),
         "{}",
         comments[0].2
     );

@@ -113,5 +113,6 @@ fn render_comment(report: &DiffReport, settings: &CommentSettings, render: DiffR
         head_tests_failed: None,
         prow: true,
         precision: render.precision,
+        previous: None,
     })
 }

@@ -19,7 +19,7 @@ use crate::fsutil::{LOCAL_DIR, write_atomic};
 use crate::github::{CommentRequest, MetricsBot, StatusOutcome};
 use crate::job::measured::SuiteResult;
 use crate::job::presubmit::Presubmit;
-use crate::job::summary::{GateSummary, SuiteSummary, Totals};
+use crate::job::summary::{GateSummary, PreviousPushSummary, SuiteSummary, Totals};
 use crate::job::{self, Measured, Phases, RunSummary};
 use crate::load;
 use crate::model::{Coverage, Table};
@@ -605,6 +605,19 @@ impl Job<'_> {
         self.write_html(&measured.coverage, &pre.html)?;
         let comment_path = self.artifact(COMMENT);
         write_atomic(&comment_path, |w| w.write_all(pre.comment.as_bytes()))?;
+        for skipped in &pre.push_skipped {
+            self.warnings.warn(format!("skipped a recorded push: {skipped}"));
+        }
+        if let Some(previous) = &pre.previous {
+            self.summary.previous_push = Some(PreviousPushSummary {
+                sha: previous.sha.clone(),
+                build_id: previous.build_id.clone(),
+                force_pushed: previous.force_pushed,
+                delta: previous.delta.delta(),
+                files_moved: previous.delta.moved.len(),
+            });
+        }
+        self.record_push(store, &pre, measured);
         // A GitHub failure does not stop the job: the reports are written, and the exit code says it (after the tests).
         let started = Instant::now();
         let posted = self.post(&pre, &comment_path);
@@ -618,6 +631,30 @@ impl Job<'_> {
             eprintln!("coverage gate failed: {rule}");
         }
         Ok(!pre.report.passed())
+    }
+
+    /// Records this push's coverage for the PR's next push (a Prow pre-submit only). A failure is reported, and the
+    /// job goes on: the comment matters more.
+    fn record_push(&mut self, store: &Store, pre: &Presubmit, measured: &Measured) {
+        let Some(pull) = &self.s.pull else { return };
+        let recorded = crate::ids::Sha::try_from(pre.head_sha.as_str())
+            .map_err(|e| Error::Usage(e.0))
+            .and_then(|sha| {
+                let time = crate::clock::now(self.env)?;
+                storage::pushes::put_push(
+                    store,
+                    &self.s.job_name,
+                    pull.number,
+                    &sha,
+                    &self.s.build_id,
+                    time,
+                    &measured.coverage,
+                )
+            });
+        if let Err(e) = recorded {
+            eprintln!("error: cannot record this push for the next one's comparison: {e}");
+            self.post_failure.get_or_insert(e.exit_code());
+        }
     }
 
     /// Prints the base and why, which baseline the pre-submit compares with, and the candidates skipped on the way.

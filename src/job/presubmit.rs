@@ -7,15 +7,17 @@ use super::links;
 use super::measured::Measured;
 use super::phases::Phases;
 use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeSet, GitRepo};
+use crate::analysis::compare;
 use crate::analysis::filter::Filter;
 use crate::analysis::gate::GateConfig;
 use crate::analysis::views::{self, Members, ViewKind, ViewSpec};
 use crate::analysis::{DiffInputs, DiffReport};
 use crate::error::Result;
 use crate::github::{GateState, RepoRef, StatusRequest};
+use crate::ids::Sha;
 use crate::model::{Coverage, display_percent};
 use crate::prow::JobType;
-use crate::render::comment::{self, BaselineInfo, CommentInput, CommentLinks};
+use crate::render::comment::{self, BaselineInfo, CommentInput, CommentLinks, PreviousPush};
 use crate::render::html::{HtmlOptions, HtmlOverlay};
 use crate::settings::{Base, JobSettings};
 use crate::storage::{self, BaselineReport, Found, Lookup, Query, Store};
@@ -29,6 +31,10 @@ pub struct Presubmit {
     pub changes: ChangeSet,
     /// Why the base is the base (`Prow's PULL_BASE_SHA`, the main branch, ...), for the log.
     pub base_reason: String,
+    /// The PR's previous push and what changed since (a Prow pre-submit after the PR's first push).
+    pub previous: Option<PreviousPush>,
+    /// Recorded pushes that could not be used, and why.
+    pub push_skipped: Vec<String>,
     /// The PR's head (the marker's commit): `PULL_PULL_SHA`, else the checkout.
     pub head_sha: String,
     /// The branch whose baselines were looked for.
@@ -130,6 +136,10 @@ pub fn run(
         ..HtmlOptions::default()
     };
     let html_url = links::artifact_url(s, HTML_INDEX);
+    let mut push_skipped = Vec::new();
+    let previous = phases.time("previous push", || {
+        previous_push(s, store, repo, &head_sha, &report, measured, &mut push_skipped)
+    })?;
     let comment = phases.time("comment", || {
         comment::render(&CommentInput {
             job: &s.job_name,
@@ -143,12 +153,15 @@ pub fn run(
             head_tests_failed: measured.tests_failed(),
             prow: s.prow.is_some(),
             precision,
+            previous: previous.clone(),
         })
     });
     let post = post(s, &report, measured, &head_sha, html_url.clone())?;
     Ok(Presubmit {
         changes,
         base_reason,
+        previous,
+        push_skipped,
         head_sha,
         branch,
         query,
@@ -188,6 +201,32 @@ fn compare(
         attributes: &attributes,
         filter: &filter,
         gate: &gate,
+    }))
+}
+
+/// The PR's previous push (the newest recorded one of another head) and what changed since, over the files that
+/// count; `None` outside a Prow pre-submit or on the PR's first push.
+fn previous_push(
+    s: &JobSettings,
+    store: &Store,
+    repo: &GitRepo,
+    head_sha: &str,
+    report: &DiffReport,
+    measured: &Measured,
+    skipped: &mut Vec<String>,
+) -> Result<Option<PreviousPush>> {
+    let Some(pull) = &s.pull else { return Ok(None) };
+    let head = Sha::try_from(head_sha).map_err(|e| crate::error::Error::Usage(e.0))?;
+    let Some(push) = storage::pushes::previous_push(store, &s.job_name, pull.number, &head, skipped)? else {
+        return Ok(None);
+    };
+    let excluded: std::collections::BTreeSet<&str> = report.skipped.iter().map(|k| k.path.as_str()).collect();
+    let delta = compare::push_delta(&push.coverage, &measured.coverage, |p| !excluded.contains(p));
+    Ok(Some(PreviousPush {
+        force_pushed: repo.distance(&push.marker.sha, head_sha).is_none(),
+        sha: push.marker.sha,
+        build_id: push.marker.build_id,
+        delta,
     }))
 }
 

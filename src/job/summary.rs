@@ -28,6 +28,9 @@ pub struct RunSummary {
     pub suites: Vec<SuiteSummary>,
     pub totals: Option<Totals>,
     pub baseline: Option<BaselineReport>,
+    /// The PR's previous push, when one was recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_push: Option<PreviousPushSummary>,
     pub recorded: Option<String>,
     pub patch: Option<Totals>,
     pub delta: Option<f64>,
@@ -55,6 +58,17 @@ pub struct TestsSummary {
     pub exit_code: Option<i32>,
     /// The coverage files read, relative to the root where they are under it.
     pub profiles: Vec<String>,
+}
+
+/// The PR's previous push and what changed since.
+#[derive(Debug, Serialize)]
+pub struct PreviousPushSummary {
+    pub sha: String,
+    pub build_id: String,
+    pub force_pushed: bool,
+    /// This push's total minus that push's, in percentage points.
+    pub delta: f64,
+    pub files_moved: usize,
 }
 
 /// One suite's run.

@@ -15,6 +15,7 @@ mod sections;
 pub use marker::{is_job_name, marker, parse_marker};
 
 use crate::analysis::DiffReport;
+use crate::analysis::compare::PushDelta;
 use crate::analysis::views::ViewKind;
 
 /// GitHub's limit on a comment body, in characters.
@@ -42,6 +43,20 @@ pub struct CommentInput<'a> {
     pub prow: bool,
     /// Digits after the decimal point in percentages and deltas.
     pub precision: usize,
+    /// The PR's previous push, when one was recorded: what changed since.
+    pub previous: Option<PreviousPush>,
+}
+
+/// The PR's previous push, against this one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviousPush {
+    /// Its head commit.
+    pub sha: String,
+    /// Its build.
+    pub build_id: String,
+    /// Whether it is not an ancestor of this head (the PR was force-pushed since).
+    pub force_pushed: bool,
+    pub delta: PushDelta,
 }
 
 /// Which baseline was used.

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use super::format::{count, link, name, percent, short_sha, signed, summary_cell};
 use super::links::{Pages, encode_url, is_web_url};
 use super::marker::{job_name, marker};
-use super::{BaselineInfo, CommentInput};
+use super::{BaselineInfo, CommentInput, PreviousPush};
 use crate::analysis::FileDiff;
 use crate::analysis::changes::ChangeStatus;
 use crate::analysis::gate::{RuleKind, RuleResult};
@@ -21,6 +21,9 @@ const SECTION_BUDGET: usize = 8_000;
 
 /// Missed-line ranges shown per file; the rest are counted.
 const MAX_RANGES: usize = 4;
+
+/// Files listed as moved since the previous push; the rest are counted.
+const MAX_MOVED: usize = 50;
 
 /// The most bytes a suites' or components' table takes (200 components fit, with room for the changed files).
 const VIEWS_BUDGET: usize = 30_000;
@@ -120,6 +123,10 @@ impl<'i, 'a> Parts<'i, 'a> {
             ),
         }
 
+        if let Some(previous) = &self.input.previous {
+            s.push_str(&self.since_previous(previous));
+        }
+
         let base_sha = short_sha(&report.refs.base_sha);
         match self.baseline() {
             Some(b) => {
@@ -185,6 +192,48 @@ impl<'i, 'a> Parts<'i, 'a> {
         let mut files: Vec<&FileDiff> = self.input.report.files.iter().filter(|f| f.measured()).collect();
         files.sort_by(|a, b| missed(b).cmp(&missed(a)).then_with(|| a.path.cmp(&b.path)));
         files
+    }
+
+    /// The line (and collapsed list of moved files) comparing this push with the PR's previous one.
+    fn since_previous(&self, previous: &PreviousPush) -> String {
+        let p = self.p;
+        let d = &previous.delta;
+        let mut s = format!(
+            "- **Since the previous push** {} (build {}): **{}** points, from {} to {}",
+            short_sha(&previous.sha),
+            escape(&previous.build_id),
+            signed(d.delta(), p),
+            percent(d.before.percent(), p),
+            percent(d.after.percent(), p)
+        );
+        let _ = write!(s, ", {} moved", count(d.moved.len(), "file", "files"));
+        if previous.force_pushed {
+            s.push_str(" (the PR was force-pushed: that commit is not an ancestor of this one)");
+        }
+        s.push('\n');
+        if !d.moved.is_empty() {
+            let mut moved: Vec<_> = d.moved.iter().collect();
+            moved.sort_by(|a, b| {
+                let size = |c: &&crate::analysis::compare::IndirectChange| c.delta.map_or(f64::INFINITY, |x| -x.abs());
+                size(a).total_cmp(&size(b)).then_with(|| a.path.cmp(&b.path))
+            });
+            let rows = moved.iter().take(MAX_MOVED).map(|c| {
+                let before = summary_cell(c.base.as_ref(), p, NONE);
+                let after = summary_cell(c.head.as_ref(), p, NONE);
+                let delta = c.delta.map_or_else(|| NONE.to_string(), |x| signed(x, p));
+                format!("| {} | {before} | {after} | {delta} |\n", name(&c.path))
+            });
+            let mut list = String::from("\n| File | Previous push | This push | Δ |\n| :--- | ---: | ---: | ---: |\n");
+            list.extend(rows);
+            if moved.len() > MAX_MOVED {
+                let _ = writeln!(list, "\n_…and {} more._", moved.len() - MAX_MOVED);
+            }
+            let _ = write!(
+                s,
+                "\n<details><summary>Files whose coverage moved since the previous push</summary>\n{list}\n</details>\n\n"
+            );
+        }
+        s
     }
 
     /// The suites' or components' table, the largest drop first, cut to [`VIEWS_BUDGET`] bytes; empty without
