@@ -64,6 +64,8 @@ pub struct JobSettings {
     /// The PR to comment on (a Prow pre-submit only).
     pub pull: Option<Pull>,
     pub python: Option<PathBuf>,
+    /// `-i/--ignore-errors`: skip measured files whose source is missing, too (unparsable ones always are).
+    pub ignore_errors: bool,
     /// The commit checked out (in a Prow pre-submit, the PR merged into the base).
     pub head_sha: String,
     /// The branch whose coverage a post-submit or periodic records (`PULL_BASE_REF`, `JOB_SPEC`'s `base_ref`, or
@@ -175,6 +177,7 @@ impl JobSettings {
             tests,
             base,
             python: args.python.clone(),
+            ignore_errors: args.ignore_errors,
         })
     }
 

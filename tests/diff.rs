@@ -678,6 +678,105 @@ fn go_profiles_from_go_test() {
         2
     );
     assert_eq!(shapes["base_percent"], 100.0);
+    // The changed test file is not missing data: `go test` never measures `_test.go` files.
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["path"] != "shapes_test.go"),
+        "{doc:#}"
+    );
+    assert_eq!(
+        doc["skipped"],
+        serde_json::json!([{"path": "shapes_test.go", "reason": "not_measured",
+                            "pattern": "a Go test file (`go test` measures no `_test.go` file)"}])
+    );
+}
+
+/// A test file the project omits on purpose (`[run] omit`) and changes in a PR is "not measured by configuration",
+/// not a changed file without coverage data with a hint that paths may not match.
+#[test]
+#[ignore = "needs coverage.py and diff-cover (scripts/test provides them)"]
+fn files_coverage_py_omits_are_not_measured_by_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    let base_sha = repo.commit(
+        "base",
+        &[
+            (".coveragerc", "[run]\nomit =\n    tests/*\n"),
+            (".gitignore", "__pycache__/\n"),
+            ("app.py", "def twice(x):\n    return 2 * x\n"),
+            ("tests/__init__.py", ""),
+            ("tests/check.py", "import app\n\nassert app.twice(2) == 4\n"),
+        ],
+    );
+    let measure = |name: &str| {
+        let out = tmp.path().join(name);
+        let data = tmp.path().join(".coverage");
+        for args in [&["run", "-m", "tests.check"][..], &["json", "-q", "-o", path_str(&out)]] {
+            common::run_ok(
+                common::python_module("coverage")
+                    .args(args)
+                    .current_dir(&repo.dir)
+                    .env("COVERAGE_FILE", &data),
+            );
+        }
+        out
+    };
+    let base = measure("base.json");
+    repo.commit(
+        "thrice",
+        &[
+            (
+                "app.py",
+                "def twice(x):\n    return 2 * x\n\n\ndef thrice(x):\n    return 3 * x\n",
+            ),
+            (
+                "tests/check.py",
+                "import app\n\nassert app.twice(2) == 4\nassert app.thrice(1) == 3\n",
+            ),
+        ],
+    );
+    let head = measure("head.json");
+    let diff = |format: &str| {
+        common::prowcov()
+            .args([
+                "diff",
+                "--base",
+                path_str(&base),
+                "--head",
+                path_str(&head),
+                "--repo",
+                path_str(&repo.dir),
+            ])
+            .args([
+                "--base-ref",
+                &base_sha,
+                "--format",
+                format,
+                "--job",
+                "pull-app-coverage",
+            ])
+            .output()
+            .unwrap()
+    };
+    let doc = json(&diff("json"));
+    assert_eq!(
+        doc["skipped"],
+        serde_json::json!([{"path": "tests/check.py", "reason": "not_measured",
+                            "pattern": "coverage.py's `[run] omit` has `tests/*`"}]),
+        "{doc:#}"
+    );
+    let out = diff("comment");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let comment = String::from_utf8_lossy(&out.stdout);
+    assert!(!comment.contains("without coverage data"), "{comment}");
+    assert!(
+        comment
+            .contains("| tests/check.py | not measured by configuration\\: coverage.py\\'s \\`\\[run\\] omit\\` has"),
+        "{comment}"
+    );
 }
 
 /// Above 1,024 paths the lookups are split over threads, each with its own repository handle.

@@ -173,8 +173,12 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         root: Some(root.clone()),
         rcfile: args.rcfile.clone(),
         python: args.python.clone(),
-        ignore_errors: false,
+        ignore_errors: args.ignore_errors,
     })?;
+    let filter = settings
+        .filter
+        .clone()
+        .with_unmeasured(inputs::unmeasured(&reader.config, &reader.root)?);
     let load = |paths: &[PathBuf]| reader.read(paths);
     // The profiles are read on a second thread while git computes the changes. Git's errors (a shallow clone, a
     // missing base) still come first: they say what to fix before any coverage matters.
@@ -214,7 +218,7 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         head: &head,
         changes: &changes,
         attributes: &attributes,
-        filter: &settings.filter,
+        filter: &filter,
         gate: &settings.gate,
     });
 

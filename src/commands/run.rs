@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeSet, GitRepo};
-use crate::analysis::filter::Filter;
+use crate::analysis::filter::{Filter, SkipReason};
 use crate::analysis::gate::GateConfig;
 use crate::analysis::{DiffInputs, DiffReport};
 use crate::cli::{InputArgs, JobArgs, Mode};
@@ -362,8 +362,9 @@ impl Job {
                 root: Some(job.s.root.clone()),
                 rcfile: None,
                 python: job.s.python.clone(),
-                ignore_errors: false,
-            })?;
+                ignore_errors: job.s.ignore_errors,
+            })?
+            .tolerate_unparsable();
             reader.read(&profiles)
         });
         let coverage = match (coverage, tests_exit) {
@@ -613,7 +614,9 @@ impl Job {
             let config = &job.s.config.config;
             let include: Vec<String> = config.paths.include.iter().map(|g| g.as_str().to_owned()).collect();
             let exclude: Vec<String> = config.paths.exclude.iter().map(|g| g.as_str().to_owned()).collect();
-            let filter = Filter::new(&include, &exclude)?;
+            let coverage_py = crate::python::config::load(None, &job.s.root)?;
+            let filter =
+                Filter::new(&include, &exclude)?.with_unmeasured(inputs::unmeasured(&coverage_py, &job.s.root)?);
             let gate = GateConfig {
                 min_patch: config.gate.min_patch.map(|p| p.get()),
                 // Without a baseline there is no drop to measure.
@@ -847,8 +850,15 @@ fn overlay(changes: &ChangeSet, report: &DiffReport) -> HtmlOverlay {
         }
         patch.insert(file.path.clone(), (file.patch.covered, file.patch.total));
     }
+    // A file the configuration leaves unmeasured is not "without coverage data" in the index.
+    let mut changed_lines = changes.head_lines();
+    for s in &report.skipped {
+        if matches!(s.reason, SkipReason::NotMeasured(_)) {
+            changed_lines.remove(&s.path);
+        }
+    }
     HtmlOverlay {
-        changed_lines: changes.head_lines(),
+        changed_lines,
         base_percent,
         patch,
     }
