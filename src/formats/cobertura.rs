@@ -439,6 +439,7 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
         packages.entry(dir).or_default().push((path, file));
     }
     let total = Summary::sum(&coverage.files.values().map(Summary::of_file).collect::<Vec<_>>());
+    let lines = coverage.files.values().map(line_counts).fold((0, 0), add_counts);
     let mut buf = Vec::with_capacity(1 << 16);
     buf.extend_from_slice(b"<?xml version=\"1.0\" ?>\n");
     writeln!(
@@ -446,9 +447,9 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
         "<coverage version=\"prowcov {}\" timestamp=\"0\" lines-valid=\"{}\" lines-covered=\"{}\" line-rate=\"{}\" \
          branches-valid=\"{}\" branches-covered=\"{}\" branch-rate=\"{}\" complexity=\"0\">",
         env!("CARGO_PKG_VERSION"),
-        total.total,
-        total.covered,
-        rate(total.covered, total.total),
+        lines.1,
+        lines.0,
+        rate(lines.0, lines.1),
         total.branches_total,
         total.branches_covered,
         branch_rate(&total, has_branches),
@@ -456,6 +457,7 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
     buf.extend_from_slice(b"\t<sources>\n\t\t<source>.</source>\n\t</sources>\n\t<packages>\n");
     for (dir, files) in &packages {
         let sum = Summary::sum(&files.iter().map(|(_, f)| Summary::of_file(f)).collect::<Vec<_>>());
+        let lines = files.iter().map(|(_, f)| line_counts(f)).fold((0, 0), add_counts);
         let name = if dir.is_empty() {
             ".".to_string()
         } else {
@@ -466,7 +468,7 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             buf,
             "\" line-rate=\"{}\" branch-rate=\"{}\" complexity=\"0\">\n\t\t\t<classes>",
-            rate(sum.covered, sum.total),
+            rate(lines.0, lines.1),
             branch_rate(&sum, has_branches)
         )?;
         for (path, file) in files {
@@ -482,8 +484,22 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(&buf)
 }
 
+/// The `<line>` elements of `file` that ran and in all, as [`write_class`] writes them. Cobertura counts lines, so
+/// its figures are these: for coverage.py data the statements; for a Go profile the lines its blocks span (Cobertura
+/// cannot weight a line by its statements), which is why a Go file's `line-rate` differs from its statement figure.
+fn line_counts(file: &FileCoverage) -> (u64, u64) {
+    let covered = file.lines.values().filter(|&&hits| hits > 0).count() as u64;
+    let branch_only = file.branches.keys().filter(|l| !file.lines.contains_key(l)).count() as u64;
+    (covered, file.lines.len() as u64 + branch_only)
+}
+
+fn add_counts(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
+    (a.0.saturating_add(b.0), a.1.saturating_add(b.1))
+}
+
 fn write_class(path: &str, file: &FileCoverage, has_branches: bool, buf: &mut Vec<u8>) -> std::io::Result<()> {
     let s = Summary::of_file(file);
+    let lines = line_counts(file);
     let basename = path.rfind('/').map_or(path, |i| &path[i + 1..]);
     buf.extend_from_slice(b"\t\t\t\t<class name=\"");
     escape_attribute(basename, buf);
@@ -492,7 +508,7 @@ fn write_class(path: &str, file: &FileCoverage, has_branches: bool, buf: &mut Ve
     writeln!(
         buf,
         "\" complexity=\"0\" line-rate=\"{}\" branch-rate=\"{}\">\n\t\t\t\t\t<methods/>\n\t\t\t\t\t<lines>",
-        rate(s.covered, s.total),
+        rate(lines.0, lines.1),
         branch_rate(&s, has_branches)
     )?;
     let mut numbers: Vec<u32> = file.lines.keys().copied().collect();
