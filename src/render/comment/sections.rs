@@ -94,7 +94,7 @@ impl<'i, 'a> Parts<'i, 'a> {
                 percent(report.base.percent(), p)
             );
         }
-        let _ = write!(s, ", {} of {} lines covered", head.covered, head.total);
+        let _ = write!(s, ", {} of {} {} covered", head.covered, head.total, head.unit());
         if head.branches_total > 0 {
             let _ = write!(s, ", {} of {} branches", head.branches_covered, head.branches_total);
         }
@@ -263,10 +263,12 @@ impl<'i, 'a> Parts<'i, 'a> {
         }
         s.push_str(&self.unmeasured());
         s.push_str(&self.skipped());
-        s.push_str(
+        let _ = writeln!(
+            s,
             "\n<sub>Patch coverage counts the changed lines that coverage measures (not comments or blank lines). \
-             Percentages are rounded as coverage.py rounds them, never shown as 0 or 100 unless exact; Δ is in \
-             percentage points. Changed files are sorted by missed changed lines, then path.</sub>\n",
+             Percentages are {}; Δ is in percentage points. Changed files are sorted by missed changed lines, then \
+             path.</sub>",
+            self.input.report.head.rule.rounding()
         );
         if self.input.prow {
             let _ = writeln!(s, "\nSay `/test {}` to re-run this coverage report.", self.job);

@@ -114,10 +114,16 @@ fn totals(out: &mut String, index: &Index<'_>) {
 }
 
 fn table(out: &mut String, index: &Index<'_>) {
-    out.push_str(
+    // The unit column is named as the input's tool names it (Go: statements).
+    let unit = match index.total.unit() {
+        "statements" => "Statements",
+        _ => "Lines",
+    };
+    let _ = write!(
+        out,
         "<section><h2>Files</h2>\n<p><input type=\"search\" id=\"filter\" placeholder=\"Filter files\u{2026}\" \
          aria-label=\"filter files by name\"> <span id=\"shown\"></span></p>\n<table class=\"files\" id=\"files\">\n\
-         <thead><tr><th data-sort=\"text\">File</th><th data-sort=\"num\">Lines</th><th data-sort=\"num\">Covered</th>\
+         <thead><tr><th data-sort=\"text\">File</th><th data-sort=\"num\">{unit}</th><th data-sort=\"num\">Covered</th>\
          <th data-sort=\"num\">Missed</th><th data-sort=\"num\">Coverage</th>",
     );
     if index.base_columns {

@@ -46,10 +46,11 @@ pub fn close(out: &mut String, timestamp: Option<&str>) {
 pub fn push_figures(out: &mut String, s: &Summary, partial: bool) {
     let _ = write!(
         out,
-        "<span><b>{}%</b> covered</span> <span>{} of {} lines</span> <span>{} missed</span>",
+        "<span><b>{}%</b> covered</span> <span>{} of {} {}</span> <span>{} missed</span>",
         display_percent(s.percent(), 1),
         s.covered,
         s.total,
+        s.unit(),
         s.missing()
     );
     if s.branches_total > 0 {
@@ -61,5 +62,16 @@ pub fn push_figures(out: &mut String, s: &Summary, partial: bool) {
         if partial {
             let _ = write!(out, " <span>{} partial</span>", s.partial_branches);
         }
+    }
+    // genhtml's third figure, when the input records functions (LCOV's `FN`/`FNDA`).
+    if s.functions_total > 0 {
+        let pc = 100.0 * s.functions_covered as f64 / s.functions_total as f64;
+        let _ = write!(
+            out,
+            " <span>{} of {} functions ({}%)</span>",
+            s.functions_covered,
+            s.functions_total,
+            display_percent(pc, 1)
+        );
     }
 }
