@@ -843,3 +843,85 @@ fn without_attribute_files_nothing_is_excluded() {
     let attrs = changes::GitRepo::open(&repo.dir).unwrap().attributes(["a.py"]).unwrap();
     assert_eq!(attrs["a.py"], FileAttributes::default());
 }
+
+/// The new lines of each file as `git diff -U0` shows them (its hunk headers' `+start,count`).
+fn git_diff_new_lines(repo: &GitRepo, from: &str) -> BTreeMap<String, Vec<u64>> {
+    let text = repo.git(&["diff", "-U0", "--no-color", from, "HEAD"]);
+    let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut file = String::new();
+    for line in text.lines() {
+        if let Some(path) = line.strip_prefix("+++ b/") {
+            file = path.to_owned();
+        } else if let Some(rest) = line.strip_prefix("@@ ") {
+            let new = rest
+                .split(' ')
+                .nth(1)
+                .and_then(|n| n.strip_prefix('+'))
+                .expect("+start[,count]");
+            let (start, count) = new.split_once(',').unwrap_or((new, "1"));
+            let (start, count): (u64, u64) = (start.parse().unwrap(), count.parse().unwrap());
+            out.entry(file.clone()).or_default().extend(start..start + count);
+        }
+    }
+    out
+}
+
+/// An inserted C function whose first and last lines repeat its neighbours' can be shown in two places; git (since
+/// 2.14) uses its indent heuristic to put it where the function starts, and the changed lines must be those
+/// reviewers see in `git diff` (bzip2's style: a comment rule, `static` on its own line, the brace below).
+#[test]
+fn changed_lines_are_those_git_diff_shows_with_its_indent_heuristic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    let func = |name: &str, body: &str| format!("/*---*/\nstatic\nvoid {name} ( void )\n{{\n   {body};\n}}\n\n\n");
+    let base_sha = repo.commit(
+        "base",
+        &[(
+            "x.c",
+            &format!(
+                "{}/*---*/\nstatic\nvoid c ( void )\n{{\n   z = 3;\n}}\n",
+                func("a", "x = 1")
+            ),
+        )],
+    );
+    repo.commit(
+        "insert b",
+        &[(
+            "x.c",
+            &format!(
+                "{}{}/*---*/\nstatic\nvoid c ( void )\n{{\n   z = 3;\n}}\n",
+                func("a", "x = 1"),
+                func("b", "y = 2")
+            ),
+        )],
+    );
+    let shown = git_diff_new_lines(&repo, &base_sha);
+    let without = repo.git(&["diff", "-U0", "--no-indent-heuristic", &base_sha, "HEAD"]);
+    assert!(
+        !without.contains(&format!("+{},", shown["x.c"][0])),
+        "the case is exercised: without the heuristic git shows other lines\n{without}"
+    );
+    let lcov = tmp.path().join("c.info");
+    std::fs::write(&lcov, "SF:x.c\nDA:5,1\nend_of_record\n").unwrap();
+    let out = common::prowcov()
+        .args([
+            "diff",
+            "--base",
+            path_str(&lcov),
+            "--head",
+            path_str(&lcov),
+            "--repo",
+            path_str(&repo.dir),
+        ])
+        .args(["--base-ref", &base_sha, "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let ours: Vec<u64> = doc["files"][0]["changed_lines"]
+        .as_array()
+        .expect("changed_lines")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(ours, shown["x.c"], "{doc:#}");
+}

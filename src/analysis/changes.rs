@@ -429,6 +429,9 @@ impl GitRepo {
         options
             .context_lines(0)
             .interhunk_lines(0)
+            // git's default since 2.14 (`diff.indentHeuristic`): where an ambiguous insertion can slide, put it
+            // where the indentation says a block starts, so the lines marked are those `git diff` shows reviewers.
+            .indent_heuristic(true)
             .ignore_whitespace(ignore_whitespace)
             .ignore_blank_lines(ignore_whitespace);
         let mut diff = self
