@@ -925,3 +925,44 @@ fn changed_lines_are_those_git_diff_shows_with_its_indent_heuristic() {
         .collect();
     assert_eq!(ours, shown["x.c"], "{doc:#}");
 }
+
+/// After a local run and `git add -A`, the job's own `.prowcov/` artifacts were committed and then listed in the next
+/// comment as changed files without coverage data; they are never the PR's change.
+#[test]
+fn committed_prowcov_artifacts_are_not_changed_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    let base_sha = repo.commit("base", &[("a.c", "int a;\n")]);
+    repo.commit(
+        "change and artifacts",
+        &[
+            ("a.c", "int a;\nint b;\n"),
+            (".prowcov/artifacts/presubmit/comment.md", "## Coverage\n"),
+            (".prowcov/storage/index/abc.json", "{}\n"),
+        ],
+    );
+    let lcov = tmp.path().join("c.info");
+    std::fs::write(&lcov, "SF:a.c\nDA:1,1\nDA:2,0\nend_of_record\n").unwrap();
+    let out = common::prowcov()
+        .args([
+            "diff",
+            "--base",
+            path_str(&lcov),
+            "--head",
+            path_str(&lcov),
+            "--repo",
+            path_str(&repo.dir),
+        ])
+        .args(["--base-ref", &base_sha, "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let paths: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["a.c"], "{doc:#}");
+    assert_eq!(doc["skipped"], serde_json::json!([]), "{doc:#}");
+}
