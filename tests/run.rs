@@ -160,6 +160,10 @@ fn auto_uses_the_coverage_already_in_the_repository_and_the_merge_base_with_main
         comment.contains("- **Patch**: **50.00%** of changed lines ran (1 of the 2"),
         "{comment}"
     );
+    // LCOV counts lines, and the rounding named is not coverage.py's.
+    assert!(comment.contains("3 of 4 lines covered"), "{comment}");
+    assert!(comment.contains("Percentages are rounded half to even"), "{comment}");
+    assert!(!comment.contains("coverage.py"), "{comment}");
     let summary = read_json(&artifacts.join("summary.json"));
     assert_eq!(
         summary["branch"], "main",
@@ -748,6 +752,12 @@ fn a_go_module_through_postsubmit_and_presubmit() {
         "the new function is not tested: {}",
         comments[0].2
     );
+    // Go's unit and rounding, not coverage.py's.
+    assert!(comments[0].2.contains(" statements covered"), "{}", comments[0].2);
+    assert!(comments[0].2.contains("as `go tool cover` rounds them"), "{}", comments[0].2);
+    assert!(!comments[0].2.contains("coverage.py"), "{}", comments[0].2);
+    let index = std::fs::read_to_string(pre_artifacts.join("html/index.html")).expect("index");
+    assert!(index.contains("<th data-sort=\"num\">Statements</th>") && index.contains(" statements</span>"), "{index}");
     assert!(!text(&out).contains(TOKEN));
 }
 
