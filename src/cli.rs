@@ -81,7 +81,8 @@ pub struct CombineArgs {
     #[arg(long)]
     pub data_file: Option<PathBuf>,
 
-    /// Debug options, comma-separated; `pathmap` shows how each `[paths]` rule was applied.
+    /// Debug options, comma-separated; `pathmap` shows how each `[paths]` rule was applied, `combine` names each
+    /// input combined or skipped.
     #[arg(long, value_delimiter = ',')]
     pub debug: Vec<String>,
 }

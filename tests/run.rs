@@ -155,6 +155,13 @@ fn auto_uses_the_coverage_already_in_the_repository_and_the_merge_base_with_main
     let out = prowcov_in(&repo.dir, &env, &["presubmit"]);
     assert!(out.status.success(), "{}", text(&out));
     let artifacts = repo.dir.join(".prowcov/artifacts/presubmit");
+    // `run --help` names the folder the job used.
+    let help = prowcov_in(&repo.dir, &env, &["run", "--help"]);
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("else `.prowcov/artifacts/<mode>` under the root"),
+        "{}",
+        text(&help)
+    );
     let comment = std::fs::read_to_string(artifacts.join("comment.md")).expect("comment.md");
     assert!(
         comment.contains("- **Patch**: **50.00%** of changed lines ran (1 of the 2"),
@@ -486,6 +493,15 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
         "{}",
         comments[0].2
     );
+    // The whole suite ran (pytest reports the failure at the end): the banner must not say it stopped.
+    assert!(
+        comments[0]
+            .2
+            .contains("what the test run measured, failing tests included")
+            && !comments[0].2.contains("before they did"),
+        "{}",
+        comments[0].2
+    );
 
     // The periodic: JOB_SPEC's extra_refs, no REPO_*/PULL_*; JUnit for TestGrid and the history.
     repo.git(&["checkout", "-q", "main"]);
@@ -754,10 +770,17 @@ fn a_go_module_through_postsubmit_and_presubmit() {
     );
     // Go's unit and rounding, not coverage.py's.
     assert!(comments[0].2.contains(" statements covered"), "{}", comments[0].2);
-    assert!(comments[0].2.contains("as `go tool cover` rounds them"), "{}", comments[0].2);
+    assert!(
+        comments[0].2.contains("as `go tool cover` rounds them"),
+        "{}",
+        comments[0].2
+    );
     assert!(!comments[0].2.contains("coverage.py"), "{}", comments[0].2);
     let index = std::fs::read_to_string(pre_artifacts.join("html/index.html")).expect("index");
-    assert!(index.contains("<th data-sort=\"num\">Statements</th>") && index.contains(" statements</span>"), "{index}");
+    assert!(
+        index.contains("<th data-sort=\"num\">Statements</th>") && index.contains(" statements</span>"),
+        "{index}"
+    );
     assert!(!text(&out).contains(TOKEN));
 }
 

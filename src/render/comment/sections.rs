@@ -78,9 +78,13 @@ impl<'i, 'a> Parts<'i, 'a> {
             short_sha(self.input.head_sha)
         );
         if let Some(status) = self.input.head_tests_failed {
+            // An exit status cannot tell a suite that ran to the end with failures from one that stopped early, so
+            // the words hold for both.
             let _ = writeln!(
                 s,
-                "> [!WARNING]\n> The tests failed (exit status {status}): the coverage below is what ran before they did.\n"
+                "> [!WARNING]\n> The tests failed (exit status {status}). The coverage below is what the test run \
+                 measured, failing tests included; if the run stopped early, the code it did not reach shows as \
+                 missed.\n"
             );
         }
 
