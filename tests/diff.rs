@@ -859,7 +859,7 @@ fn git_diff_new_lines(repo: &GitRepo, from: &str) -> BTreeMap<String, Vec<u64>> 
                 .and_then(|n| n.strip_prefix('+'))
                 .expect("+start[,count]");
             let (start, count) = new.split_once(',').unwrap_or((new, "1"));
-            let (start, count): (u64, u64) = (start.parse().unwrap(), count.parse().unwrap());
+            let (start, count): (u64, u64) = (start.parse().expect("a line"), count.parse().expect("a count"));
             out.entry(file.clone()).or_default().extend(start..start + count);
         }
     }
