@@ -8,6 +8,8 @@ use crate::model::{Summary, display_percent};
 
 const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");
+/// A file page's keys and links to the next missed or changed line.
+pub const PAGE_JS: &str = include_str!("assets/page.js");
 
 /// Opens a page: doctype, head with `title` (escaped) and the stylesheet, and `<body>`; `script` embeds the report's
 /// small script (only the index needs it).
