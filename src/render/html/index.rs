@@ -147,7 +147,13 @@ fn table(out: &mut String, index: &Index<'_>) {
         push_escaped(out, row.page);
         out.push_str("\">");
         push_escaped(out, row.path);
-        let _ = write!(out, "</a></td><td>{}</td><td>{}</td><td>{}</td>", s.total, s.covered, s.missing());
+        let _ = write!(
+            out,
+            "</a></td><td>{}</td><td>{}</td><td>{}</td>",
+            s.total,
+            s.covered,
+            s.missing()
+        );
         if branches {
             // Sorted by the share of branches taken; a file without branches sorts as complete.
             let taken = if s.branches_total == 0 {

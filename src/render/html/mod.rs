@@ -10,6 +10,7 @@ pub mod names;
 mod overlay;
 pub mod page;
 mod report;
+mod zipsource;
 
 pub use overlay::{HtmlOverlay, parse_changed_files, parse_history};
 pub use page::Source;

@@ -146,13 +146,19 @@ fn jump_links(out: &mut String, page: &FilePage<'_>) {
     }
     out.push_str("<nav class=\"jump\">");
     if let Some((line, _)) = missed {
-        let _ = write!(out, "<a href=\"#L{line}\" data-jump=\"m\">next missed line</a> (<kbd>j</kbd>/<kbd>k</kbd>)");
+        let _ = write!(
+            out,
+            "<a href=\"#L{line}\" data-jump=\"m\">next missed line</a> (<kbd>j</kbd>/<kbd>k</kbd>)"
+        );
     }
     if let Some(line) = changed {
         if missed.is_some() {
             out.push_str(" \u{b7} ");
         }
-        let _ = write!(out, "<a href=\"#L{line}\" data-jump=\"c\">next changed line</a> (<kbd>n</kbd>/<kbd>p</kbd>)");
+        let _ = write!(
+            out,
+            "<a href=\"#L{line}\" data-jump=\"c\">next changed line</a> (<kbd>n</kbd>/<kbd>p</kbd>)"
+        );
     }
     out.push_str("</nav>\n");
 }

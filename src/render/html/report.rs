@@ -184,7 +184,19 @@ pub fn read_source(root: &Path, path: &str) -> Source {
     let candidate = root.join(path);
     let resolved = match candidate.canonicalize() {
         Ok(p) => p,
-        Err(e) => return Source::Unavailable(format!("cannot read {path}: {}", io_reason(&e))),
+        Err(e) => {
+            // A module imported from a zip (`lib.zip/pkg/mod.py`), as coverage.py renders it.
+            if let Some((archive, member)) = super::zipsource::split_archive(root, path) {
+                return match read_source(root, archive) {
+                    Source::Text(bytes) => match super::zipsource::member(&bytes, member) {
+                        Ok(text) => Source::Text(text),
+                        Err(why) => Source::Unavailable(format!("cannot read {path}: {why}")),
+                    },
+                    unavailable => unavailable,
+                };
+            }
+            return Source::Unavailable(format!("cannot read {path}: {}", io_reason(&e)));
+        }
     };
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     if !resolved.starts_with(&root) {
