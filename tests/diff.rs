@@ -844,6 +844,26 @@ fn without_attribute_files_nothing_is_excluded() {
     assert_eq!(attrs["a.py"], FileAttributes::default());
 }
 
+/// `prowcov diff --format json` of the repository's HEAD against `base_sha`, with `lcov` as both profiles.
+fn diff_json_since(repo: &GitRepo, base_sha: &str, lcov: &str) -> Value {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let profile = tmp.path().join("c.info");
+    std::fs::write(&profile, lcov).expect("lcov");
+    let out = common::prowcov()
+        .args(["diff", "--base", path_str(&profile), "--head", path_str(&profile)])
+        .args([
+            "--repo",
+            path_str(&repo.dir),
+            "--base-ref",
+            base_sha,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run prowcov");
+    json(&out)
+}
+
 /// The new lines of each file as `git diff -U0` shows them (its hunk headers' `+start,count`).
 fn git_diff_new_lines(repo: &GitRepo, from: &str) -> BTreeMap<String, Vec<u64>> {
     let text = repo.git(&["diff", "-U0", "--no-color", from, "HEAD"]);
@@ -901,22 +921,7 @@ fn changed_lines_are_those_git_diff_shows_with_its_indent_heuristic() {
         !without.contains(&format!("+{},", shown["x.c"][0])),
         "the case is exercised: without the heuristic git shows other lines\n{without}"
     );
-    let lcov = tmp.path().join("c.info");
-    std::fs::write(&lcov, "SF:x.c\nDA:5,1\nend_of_record\n").unwrap();
-    let out = common::prowcov()
-        .args([
-            "diff",
-            "--base",
-            path_str(&lcov),
-            "--head",
-            path_str(&lcov),
-            "--repo",
-            path_str(&repo.dir),
-        ])
-        .args(["--base-ref", &base_sha, "--format", "json"])
-        .output()
-        .unwrap();
-    let doc = json(&out);
+    let doc = diff_json_since(&repo, &base_sha, "SF:x.c\nDA:5,1\nend_of_record\n");
     let ours: Vec<u64> = doc["files"][0]["changed_lines"]
         .as_array()
         .expect("changed_lines")
@@ -941,22 +946,7 @@ fn committed_prowcov_artifacts_are_not_changed_files() {
             (".prowcov/storage/index/abc.json", "{}\n"),
         ],
     );
-    let lcov = tmp.path().join("c.info");
-    std::fs::write(&lcov, "SF:a.c\nDA:1,1\nDA:2,0\nend_of_record\n").unwrap();
-    let out = common::prowcov()
-        .args([
-            "diff",
-            "--base",
-            path_str(&lcov),
-            "--head",
-            path_str(&lcov),
-            "--repo",
-            path_str(&repo.dir),
-        ])
-        .args(["--base-ref", &base_sha, "--format", "json"])
-        .output()
-        .unwrap();
-    let doc = json(&out);
+    let doc = diff_json_since(&repo, &base_sha, "SF:a.c\nDA:1,1\nDA:2,0\nend_of_record\n");
     let paths: Vec<&str> = doc["files"]
         .as_array()
         .unwrap()

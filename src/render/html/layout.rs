@@ -10,6 +10,16 @@ const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");
 /// A file page's keys and links to the next missed or changed line.
 pub const PAGE_JS: &str = include_str!("assets/page.js");
+/// Shows script errors on the page; runs before either script.
+const ERRORS_JS: &str = include_str!("assets/errors.js");
+
+/// One `<script>` element: the error reporter, then `js`.
+pub fn push_script(out: &mut String, js: &str) {
+    out.push_str("<script>\n");
+    out.push_str(ERRORS_JS);
+    out.push_str(js);
+    out.push_str("</script>\n");
+}
 
 /// Opens a page: doctype, head with `title` (escaped) and the stylesheet, and `<body>`; `script` embeds the report's
 /// small script (only the index needs it).
@@ -25,9 +35,7 @@ pub fn open(out: &mut String, title: &str, script: bool) {
     out.push_str(CSS);
     out.push_str("</style>\n");
     if script {
-        out.push_str("<script>\n");
-        out.push_str(JS);
-        out.push_str("</script>\n");
+        push_script(out, JS);
     }
     out.push_str("</head>\n<body>\n");
 }

@@ -94,9 +94,8 @@ pub fn render(page: &FilePage<'_>) -> String {
         let code = source_lines.get((n as usize).wrapping_sub(1)).copied().unwrap_or("");
         line_row(&mut out, page, n, code);
     }
-    out.push_str("</tbody>\n</table>\n</main>\n<script>\n");
-    out.push_str(layout::PAGE_JS);
-    out.push_str("</script>\n");
+    out.push_str("</tbody>\n</table>\n</main>\n");
+    layout::push_script(&mut out, layout::PAGE_JS);
     layout::close(&mut out, page.timestamp);
     out
 }

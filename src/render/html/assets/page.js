@@ -1,15 +1,8 @@
 // A file page: `j`/`k` go to the next/previous run of missed or partial lines, `n`/`p` to the next/previous run of
 // lines the PR changed; the header's links do the same when clicked. Without the script the links still lead to the
-// first of each. Errors are shown on the page, not only in a console.
+// first of each.
 (function () {
   "use strict";
-  function report(message) {
-    var box = document.getElementById("js-error") || document.createElement("pre");
-    box.id = "js-error";
-    box.textContent = "script error: " + message;
-    document.body.insertBefore(box, document.body.firstChild);
-  }
-  window.addEventListener("error", function (e) { report(e.message); });
   function matches(row, kind) {
     if (!row || row.tagName !== "TR") { return false; }
     if (kind === "m") { return row.classList.contains("m") || row.classList.contains("p"); }
