@@ -81,7 +81,8 @@ pub struct CombineArgs {
     #[arg(long)]
     pub data_file: Option<PathBuf>,
 
-    /// Debug options, comma-separated; `pathmap` shows how each `[paths]` rule was applied.
+    /// Debug options, comma-separated; `pathmap` shows how each `[paths]` rule was applied, `combine` names each
+    /// input combined or skipped.
     #[arg(long, value_delimiter = ',')]
     pub debug: Vec<String>,
 }
@@ -406,6 +407,10 @@ pub struct DiffArgs {
     /// Python interpreter with coverage.py installed, used to analyse `.coverage` data (default: `PROWCOV_PYTHON`).
     #[arg(long)]
     pub python: Option<PathBuf>,
+
+    /// Skip `.coverage` source files coverage.py cannot find or parse, instead of failing.
+    #[arg(short, long)]
+    pub ignore_errors: bool,
 }
 
 /// The gate's thresholds and the file filter, shared by `diff` and `run`.
@@ -535,7 +540,7 @@ pub struct JobArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Where the reports go (default: `$ARTIFACTS`, else `.prowcov/artifacts` under the root).
+    /// Where the reports go (default: `$ARTIFACTS`, else `.prowcov/artifacts/<mode>` under the root).
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
 
@@ -593,6 +598,11 @@ pub struct JobArgs {
     /// The Python interpreter for coverage.py (env PROWCOV_PYTHON).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+
+    /// Also skip `.coverage` source files coverage.py cannot find (files it cannot parse as Python are always
+    /// skipped, each with a warning), instead of failing.
+    #[arg(short, long)]
+    pub ignore_errors: bool,
 
     /// The test command (after `--`); default: the configuration's `run.command`, else the runner's own.
     #[arg(last = true, value_name = "COMMAND")]

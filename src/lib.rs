@@ -63,3 +63,4 @@ pub mod runner;
 pub mod settings;
 pub mod storage;
 pub mod warnings;
+pub mod zipsource;

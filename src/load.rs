@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::analysis::filter::Unmeasured;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::formats::{self, Input, ReadOptions};
 use crate::model::Coverage;
-use crate::python::analysis::{self, AnalysisOptions, DataFile};
+use crate::python::analysis::{self, AnalysisOptions, DataFile, SourceErrors};
 use crate::python::config::{self, CoverageConfig};
 use crate::warnings::Warnings;
 
@@ -73,7 +74,12 @@ impl Reader {
             python: options.python.clone(),
             rcfile: options.rcfile.clone(),
             root: root.clone(),
-            ignore_errors: options.ignore_errors,
+            // coverage.py's own setting counts as the flag does, so that `report` agrees with `coverage report`.
+            source_errors: if options.ignore_errors || config.ignore_errors {
+                SourceErrors::Skip
+            } else {
+                SourceErrors::Fail
+            },
         };
         Ok(Reader {
             root,
@@ -81,6 +87,16 @@ impl Reader {
             analysis,
             warnings: warnings.clone(),
         })
+    }
+
+    /// The job's reading: a measured file that is not Python (a template the tests executed) is skipped with a
+    /// warning instead of failing the job, as `coverage report -i` would; a missing source still fails unless
+    /// `-i` or `[report] ignore_errors` is given.
+    pub fn tolerate_unparsable(mut self) -> Reader {
+        if self.analysis.source_errors == SourceErrors::Fail {
+            self.analysis.source_errors = SourceErrors::SkipUnparsable;
+        }
+        self
     }
 
     /// Reads and merges `paths`, reporting every one that fails.
@@ -109,7 +125,17 @@ impl Reader {
 
         if !data_files.is_empty() {
             match analysis::analyze(&data_files, &self.analysis) {
-                Ok(part) => coverage.absorb(part),
+                Ok(part) => {
+                    for skipped in &part.skipped {
+                        let path = Path::new(&skipped.path);
+                        self.warnings.warn(format!(
+                            "{} is left out of the report: {} (coverage.py's `report -i`)",
+                            path.strip_prefix(&self.root).unwrap_or(path).display(),
+                            skipped.message
+                        ));
+                    }
+                    coverage.absorb(part.coverage);
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -117,6 +143,14 @@ impl Reader {
         Error::collect(errors)?;
         Ok(coverage)
     }
+}
+
+/// What the coverage tools leave unmeasured on purpose, for the change analysis: coverage.py's `omit` (from `config`,
+/// relative to `root`) and Go's test files.
+pub fn unmeasured(config: &CoverageConfig, root: &Path) -> Result<Vec<Unmeasured>> {
+    let mut rules = config.unmeasured(root)?;
+    rules.push(Unmeasured::go_test_files());
+    Ok(rules)
 }
 
 /// Frees `loaded` on a background thread. A large report's model is millions of map nodes, and freeing them one by

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::fsutil::{self, Folder};
 use crate::model::Coverage;
 use crate::render::html::{self, HtmlOptions, HtmlStats, MARKER, Source};
+use crate::zipsource;
 
 /// Renders the report of `coverage`, with sources read under `root`, into `out_dir` (created or replaced whole).
 pub fn html_report(coverage: &Coverage, root: &Path, options: &HtmlOptions, out_dir: &Path) -> Result<HtmlStats> {
@@ -23,10 +24,20 @@ pub fn html_report(coverage: &Coverage, root: &Path, options: &HtmlOptions, out_
     Ok(rendered.stats)
 }
 
-/// The source of `path` (a key of the coverage data) under `root`, or why there is none to show.
+/// The source of `path` (a key of the coverage data) under `root`, or why there is none to show. A module imported
+/// from a zip (`lib.zip/pkg/mod.py`) is read from the archive, as coverage.py renders it.
 pub fn read_source(root: &Path, path: &str) -> Source {
     match fsutil::read_under(root, path) {
         Ok(bytes) => Source::Text(bytes),
-        Err(why) => Source::Unavailable(why),
+        Err(why) => match zipsource::split_archive(root, path) {
+            Some((archive, member)) => match fsutil::read_under(root, archive) {
+                Ok(bytes) => match zipsource::member(&bytes, member) {
+                    Ok(text) => Source::Text(text),
+                    Err(why) => Source::Unavailable(format!("cannot read {path}: {why}")),
+                },
+                Err(why) => Source::Unavailable(why),
+            },
+            None => Source::Unavailable(why),
+        },
     }
 }

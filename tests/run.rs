@@ -155,11 +155,22 @@ fn auto_uses_the_coverage_already_in_the_repository_and_the_merge_base_with_main
     let out = prowcov_in(&repo.dir, &env, &["presubmit"]);
     assert!(out.status.success(), "{}", text(&out));
     let artifacts = repo.dir.join(".prowcov/artifacts/presubmit");
+    // `run --help` names the folder the job used.
+    let help = prowcov_in(&repo.dir, &env, &["run", "--help"]);
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("else `.prowcov/artifacts/<mode>` under the root"),
+        "{}",
+        text(&help)
+    );
     let comment = std::fs::read_to_string(artifacts.join("comment.md")).expect("comment.md");
     assert!(
         comment.contains("- **Patch**: **50.00%** of changed lines ran (1 of the 2"),
         "{comment}"
     );
+    // LCOV counts lines, and the rounding named is not coverage.py's.
+    assert!(comment.contains("3 of 4 lines covered"), "{comment}");
+    assert!(comment.contains("Percentages are rounded half to even"), "{comment}");
+    assert!(!comment.contains("coverage.py"), "{comment}");
     let summary = read_json(&artifacts.join("summary.json"));
     assert_eq!(
         summary["branch"], "main",
@@ -497,6 +508,15 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
         "{}",
         comments[0].2
     );
+    // The whole suite ran (pytest reports the failure at the end): the banner must not say it stopped.
+    assert!(
+        comments[0]
+            .2
+            .contains("what the test run measured, failing tests included")
+            && !comments[0].2.contains("before they did"),
+        "{}",
+        comments[0].2
+    );
 
     // The periodic: JOB_SPEC's extra_refs, no REPO_*/PULL_*; JUnit for TestGrid and the history.
     repo.git(&["checkout", "-q", "main"]);
@@ -537,6 +557,150 @@ fn a_python_repository_through_postsubmit_presubmit_and_periodic() {
         seen.iter().all(|a| a.ends_with(TOKEN)),
         "the bot did authenticate with it"
     );
+}
+
+/// A project whose tests execute a template compiled as Python code (as jinja2's do): coverage.py measures the
+/// template, then cannot parse it. The job reports it as `coverage report -i` would, with a warning naming it, instead
+/// of dying; `report` fails as `coverage report` does, with a hint naming a flag that exists, and `-i` or coverage.py's
+/// `[report] ignore_errors` skip the file with the same figure as `coverage report -i`.
+#[test]
+#[ignore = "needs coverage.py and pytest (scripts/test provisions them)"]
+fn a_template_the_tests_execute_is_skipped_with_a_warning_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = GitRepo::init(&dir.path().join("tpl"));
+    let files: Vec<(&str, String)> = vec![
+        (
+            "pyproject.toml",
+            "[tool.pytest.ini_options]\npythonpath = [\"src\"]\n\n[tool.coverage.run]\nsource = [\"src\"]\n".to_owned(),
+        ),
+        (".gitignore", ".prowcov/\n__pycache__/\n.pytest_cache/\n.coverage\n".to_owned()),
+        (
+            "src/app/__init__.py",
+            "import os\n\n\ndef render(name):\n    path = os.path.join(os.path.dirname(__file__), \"templates\", name)\n    \
+             code = compile(\"x = 1\\ny = 2\\n\", path, \"exec\")\n    scope = {}\n    exec(code, scope)\n    \
+             return scope[\"y\"]\n\n\ndef unused():\n    return 0\n"
+                .to_owned(),
+        ),
+        ("src/app/templates/greeting", "Hello {{ name }}!\n{% if x %}\n".to_owned()),
+        (
+            "tests/test_render.py",
+            "from app import render\n\n\ndef test_render():\n    assert render(\"greeting\") == 2\n".to_owned(),
+        ),
+    ];
+    commit_files(&repo, "base", &files);
+    let python = common::python();
+    let mut env = BTreeMap::new();
+    env.insert("PROWCOV_PYTHON".to_owned(), python.display().to_string());
+
+    let out = prowcov_in(&repo.dir, &env, &["run", "--mode", "postsubmit", "--runner", "python"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: src/app/templates/greeting is left out of the report: Couldn't parse Python file"),
+        "{}",
+        text(&out)
+    );
+    let coverage = read_json(&repo.dir.join(".prowcov/artifacts/postsubmit/coverage.json"));
+    let listed = coverage["files"].to_string();
+    assert!(
+        listed.contains("\"src/app/__init__.py\"") && !listed.contains("greeting"),
+        "{listed}"
+    );
+
+    // The same data through `report`: coverage.py's own verdicts.
+    common::run_ok(common::python_module("coverage").current_dir(&repo.dir).args([
+        "run",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]));
+    let theirs = common::python_module("coverage")
+        .current_dir(&repo.dir)
+        .args(["report"])
+        .output()
+        .expect("coverage report");
+    assert!(!theirs.status.success(), "coverage report fails without -i");
+    let ours = prowcov_in(&repo.dir, &env, &["report"]);
+    assert_eq!(ours.status.code(), Some(2), "{}", text(&ours));
+    assert!(
+        String::from_utf8_lossy(&ours.stderr).contains("pass -i/--ignore-errors"),
+        "{}",
+        text(&ours)
+    );
+    let total = |report: &str| -> String {
+        report
+            .lines()
+            .find(|l| l.starts_with("TOTAL"))
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap_or_else(|| panic!("no TOTAL in {report}"))
+            .to_owned()
+    };
+    let theirs = common::stdout_ok(
+        common::python_module("coverage")
+            .current_dir(&repo.dir)
+            .args(["report", "-i"]),
+    );
+    for args in [&["report", "-i"][..], &["report", "--ignore-errors"][..]] {
+        let ours = prowcov_in(&repo.dir, &env, args);
+        assert_eq!(ours.status.code(), Some(0), "{}", text(&ours));
+        assert_eq!(
+            total(&String::from_utf8_lossy(&ours.stdout)),
+            total(&theirs),
+            "{}\n{theirs}",
+            text(&ours)
+        );
+        assert!(
+            String::from_utf8_lossy(&ours.stderr).contains("src/app/templates/greeting"),
+            "{}",
+            text(&ours)
+        );
+    }
+    // A missing source means the job runs where the sources are not: it fails, unless `run -i` says to skip it.
+    std::fs::remove_file(repo.dir.join("src/app/templates/greeting")).expect("rm");
+    let args = ["run", "--mode", "postsubmit", "--profile", ".coverage"];
+    let out = prowcov_in(&repo.dir, &env, &args);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no source for 1 measured file(s)") && stderr.contains("pass -i/--ignore-errors"),
+        "{}",
+        text(&out)
+    );
+    let out = prowcov_in(&repo.dir, &env, &[&args[..], &["-i"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No source for code"),
+        "{}",
+        text(&out)
+    );
+    // coverage.py's `[report] ignore_errors` counts as `-i`.
+    std::fs::write(
+        repo.dir.join("pyproject.toml"),
+        format!("{}\n[tool.coverage.report]\nignore_errors = true\n", files[0].1),
+    )
+    .expect("pyproject");
+    let ours = prowcov_in(&repo.dir, &env, &["report"]);
+    assert_eq!(
+        ours.status.code(),
+        Some(0),
+        "[report] ignore_errors is honoured: {}",
+        text(&ours)
+    );
+    let theirs = common::stdout_ok(
+        common::python_module("coverage")
+            .current_dir(&repo.dir)
+            .args(["report"]),
+    );
+    assert_eq!(
+        total(&String::from_utf8_lossy(&ours.stdout)),
+        total(&theirs),
+        "{}",
+        text(&ours)
+    );
+    let out = prowcov_in(&repo.dir, &env, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 /// A Go module in Prow: `go test -covermode=atomic -coverpkg` over two packages, post-submit then pre-submit.
@@ -618,6 +782,19 @@ fn a_go_module_through_postsubmit_and_presubmit() {
         comments[0].2.contains("| 0.00% (0/3) | 10-12 |"),
         "the new function is not tested: {}",
         comments[0].2
+    );
+    // Go's unit and rounding, not coverage.py's.
+    assert!(comments[0].2.contains(" statements covered"), "{}", comments[0].2);
+    assert!(
+        comments[0].2.contains("as `go tool cover` rounds them"),
+        "{}",
+        comments[0].2
+    );
+    assert!(!comments[0].2.contains("coverage.py"), "{}", comments[0].2);
+    let index = std::fs::read_to_string(pre_artifacts.join("html/index.html")).expect("index");
+    assert!(
+        index.contains("<th data-sort=\"num\">Statements</th>") && index.contains(" statements</span>"),
+        "{index}"
     );
     assert!(!text(&out).contains(TOKEN));
 }

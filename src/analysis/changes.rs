@@ -1,6 +1,7 @@
 //! What a PR changed, read from git with git2 (vendored libgit2; no `git` binary needed): the merge-base of the base
 //! revision and the head, then the diff from the merge-base to the head with rename detection, giving each file's
 //! status and the head line numbers of its added or modified lines (as `git diff -U0 base...head` shows them).
+//! prowcov's own `.prowcov/` folder is never a changed file, even when its artifacts were committed.
 //!
 //! Prow's pre-submit checks out the PR already merged into the base branch and puts the base commit in
 //! `PULL_BASE_SHA`: there base = `PULL_BASE_SHA`, head = `HEAD`, and the merge-base is the base commit itself. A plain
@@ -514,6 +515,9 @@ impl GitRepo {
         options
             .context_lines(0)
             .interhunk_lines(0)
+            // git's default since 2.14 (`diff.indentHeuristic`): where an ambiguous insertion can slide, put it
+            // where the indentation says a block starts, so the lines marked are those `git diff` shows reviewers.
+            .indent_heuristic(true)
             .ignore_whitespace(ignore_whitespace)
             .ignore_blank_lines(ignore_whitespace);
         let mut diff = self
@@ -552,6 +556,9 @@ impl GitRepo {
         .map_err(|e| git_error(&format!("diff {from} to {to}"), e))?;
 
         let mut files = files.into_inner();
+        // prowcov's own folder (local baselines, artifacts) is never the PR's change, even when it was committed.
+        let own = format!("{}/", crate::fsutil::LOCAL_DIR);
+        files.retain(|f| !f.path.starts_with(&own));
         if ignore_whitespace {
             // Only whitespace changed: with the option, the file did not change.
             files.retain(|f| !(f.status == ChangeStatus::Modified && f.changed_lines.is_empty()));

@@ -1,9 +1,14 @@
 //! Which files count: files marked `linguist-generated` or `coverage-excluded` in `.gitattributes` (only when set or
 //! `true`) are skipped, then `--exclude` and `--include` globs apply. Every skipped file is reported with its reason.
+//! A changed file no profile measures because the coverage tool's configuration leaves it out (coverage.py's `omit`,
+//! Go's `_test.go` files) is skipped as "not measured by configuration" ([`Unmeasured`]), not reported as missing data.
 //!
 //! Globs use `/` as a separator that `*` does not cross (`**` does); a pattern without `/` matches the file name in
 //! any directory, as in `.gitignore` (`*_pb2.py` skips `a/b/x_pb2.py`).
 
+use std::path::PathBuf;
+
+use regex::Regex;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -28,6 +33,8 @@ pub enum SkipReason {
     Excluded(String),
     /// `--include` globs are given and none matches.
     NotIncluded,
+    /// No profile measures it, and the coverage tool's configuration says why (the rule named here).
+    NotMeasured(String),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -37,6 +44,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::CoverageExcluded => f.write_str("coverage-excluded in .gitattributes"),
             SkipReason::Excluded(p) => write!(f, "matches --exclude {p}"),
             SkipReason::NotIncluded => f.write_str("matches no --include"),
+            SkipReason::NotMeasured(why) => write!(f, "not measured by configuration: {why}"),
         }
     }
 }
@@ -49,11 +57,48 @@ pub struct Skipped {
     pub reason: SkipReason,
 }
 
+/// A rule of a coverage tool that leaves files unmeasured on purpose.
+#[derive(Clone, Debug)]
+pub struct Unmeasured {
+    regex: Regex,
+    /// When set, the rule matches `root/path` (coverage.py matches absolute paths); else the repo-relative path.
+    root: Option<PathBuf>,
+    why: String,
+}
+
+impl Unmeasured {
+    /// A rule matching `root/path` (or the relative path without a root) against `regex`, explained by `why`.
+    pub fn new(regex: Regex, root: Option<PathBuf>, why: impl Into<String>) -> Unmeasured {
+        Unmeasured {
+            regex,
+            root,
+            why: why.into(),
+        }
+    }
+
+    /// `go test` measures no `_test.go` file.
+    pub fn go_test_files() -> Unmeasured {
+        Unmeasured {
+            regex: Regex::new(r"(^|/)[^/]*_test\.go$").expect("a valid constant regex"),
+            root: None,
+            why: "a Go test file (`go test` measures no `_test.go` file)".into(),
+        }
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        match &self.root {
+            Some(root) => self.regex.is_match(&root.join(path).to_string_lossy()),
+            None => self.regex.is_match(path),
+        }
+    }
+}
+
 /// The file selection, validated once.
 #[derive(Clone, Debug)]
 pub struct Filter {
     include: Option<Globs>,
     exclude: Globs,
+    unmeasured: Vec<Unmeasured>,
 }
 
 impl Filter {
@@ -67,6 +112,7 @@ impl Filter {
         Ok(Filter {
             include,
             exclude: Globs::new(exclude, "--exclude")?,
+            unmeasured: Vec::new(),
         })
     }
 
@@ -76,11 +122,27 @@ impl Filter {
         Filter::new(&texts(&paths.include), &texts(&paths.exclude))
     }
 
+    /// Adds the rules that leave files unmeasured on purpose (see [`Filter::unmeasured_reason`]).
+    pub fn with_unmeasured(mut self, rules: impl IntoIterator<Item = Unmeasured>) -> Filter {
+        self.unmeasured.extend(rules);
+        self
+    }
+
+    /// Why the coverage tools leave `path` unmeasured on purpose, when a rule says so; asked only about files that
+    /// no profile measures.
+    pub fn unmeasured_reason(&self, path: &str) -> Option<SkipReason> {
+        self.unmeasured
+            .iter()
+            .find(|rule| rule.matches(path))
+            .map(|rule| SkipReason::NotMeasured(rule.why.clone()))
+    }
+
     /// Keeps every file (no globs).
     pub fn everything() -> Filter {
         Filter {
             include: None,
             exclude: Globs::empty(),
+            unmeasured: Vec::new(),
         }
     }
 
@@ -132,6 +194,21 @@ mod tests {
         assert_eq!(f.skip_reason("src/vendor/deep/v.py", none), None);
         assert_eq!(f.skip_reason("docs/a.py", none), Some(SkipReason::NotIncluded));
         assert_eq!(f.skip_reason("src/a.py", none), None);
+    }
+
+    #[test]
+    fn go_test_files_are_not_measured_by_configuration() {
+        let f = Filter::everything().with_unmeasured([Unmeasured::go_test_files()]);
+        assert!(matches!(
+            f.unmeasured_reason("pkg/a_test.go"),
+            Some(SkipReason::NotMeasured(_))
+        ));
+        assert!(matches!(
+            f.unmeasured_reason("a_test.go"),
+            Some(SkipReason::NotMeasured(_))
+        ));
+        assert_eq!(f.unmeasured_reason("pkg/a.go"), None);
+        assert_eq!(f.unmeasured_reason("pkg/a_test.go.txt"), None);
     }
 
     #[test]

@@ -108,6 +108,7 @@ impl DiffReport {
         };
 
         let mut files = Vec::new();
+        let mut not_measured = Vec::new();
         for change in &inputs.changes.files {
             if !note_skip(&change.path) {
                 continue;
@@ -119,6 +120,16 @@ impl DiffReport {
                 _ => inputs.head.files.get(&change.path),
             };
             let head = head_file.map(Summary::of_file);
+            if base.is_none() && head.is_none() {
+                // Left out on purpose (coverage.py's `omit`, a Go test file): not a path problem.
+                if let Some(reason) = inputs.filter.unmeasured_reason(&change.path) {
+                    not_measured.push(Skipped {
+                        path: change.path.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+            }
             let p = patch::file_patch(head_file, &change.changed_lines);
             files.push(FileDiff {
                 path: change.path.clone(),
@@ -153,6 +164,9 @@ impl DiffReport {
             .collect();
         let indirect = compare::indirect_changes(inputs.base, inputs.head, &touched, counted);
 
+        for s in not_measured {
+            skipped.entry(s.path.clone()).or_insert(s);
+        }
         let patch = PatchFigures::sum(files.iter().map(|f| &f.patch));
         let gate_files: Vec<(&str, Option<Summary>)> = files
             .iter()

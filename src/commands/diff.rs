@@ -21,6 +21,10 @@ pub fn run(args: DiffArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
     let repo = GitRepo::open(&repo_dir, env)?;
     let settings = DiffSettings::resolve(&args, &repo, env)?;
     let reader = load::Reader::new(&settings.load, env, warnings)?;
+    let filter = settings
+        .filter
+        .clone()
+        .with_unmeasured(load::unmeasured(&reader.config, &reader.root)?);
     let load = |paths: &[PathBuf]| reader.read(paths);
     // The profiles are read on a second thread while git computes the changes. Git's errors (a shallow clone, a
     // missing base) still come first: they say what to fix before any coverage matters.
@@ -60,7 +64,7 @@ pub fn run(args: DiffArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
         head: &head,
         changes: &changes,
         attributes: &attributes,
-        filter: &settings.filter,
+        filter: &filter,
         gate: &settings.gate,
     });
 

@@ -4,6 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::analysis::changes::{self, BaseRef, ChangeOptions, GitRepo};
+use crate::analysis::filter::Filter;
 use crate::cli::HtmlArgs;
 use crate::config::Overrides;
 use crate::env::Env;
@@ -48,7 +49,7 @@ pub fn run(args: HtmlArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
                 ..HtmlOverlay::default()
             })
         }
-        (None, Some(rev)) => Some(overlay_from_git(&loaded.root, rev, env)?),
+        (None, Some(rev)) => Some(overlay_from_git(&loaded, rev, env)?),
         (None, None) => None,
     };
     let history = match &args.history {
@@ -78,13 +79,18 @@ pub fn run(args: HtmlArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// The lines the head (`HEAD` of the checkout at `root`) added or modified since its merge-base with `rev`, as
-/// `prowcov diff` computes them; deleted files have no page to mark.
-fn overlay_from_git(root: &std::path::Path, rev: &str, env: &Env) -> Result<HtmlOverlay> {
-    let repo = GitRepo::open(root, env)?;
+/// The lines the head (`HEAD` of the checkout at the root) added or modified since its merge-base with `rev`, as
+/// `prowcov diff` computes them; deleted files have no page to mark. A changed file the configuration leaves
+/// unmeasured (coverage.py's `omit`, a Go test file) is not listed as "without coverage data".
+fn overlay_from_git(loaded: &load::Loaded, rev: &str, env: &Env) -> Result<HtmlOverlay> {
+    let repo = GitRepo::open(&loaded.root, env)?;
     let changes = repo.changes(&ChangeOptions::to_head(BaseRef::Given(rev.to_string())))?;
+    let unmeasured = Filter::everything().with_unmeasured(load::unmeasured(&loaded.config, &loaded.root)?);
+    let mut changed_lines = changes.head_lines();
+    changed_lines
+        .retain(|path, _| loaded.coverage.files.contains_key(path) || unmeasured.unmeasured_reason(path).is_none());
     Ok(HtmlOverlay {
-        changed_lines: changes.head_lines(),
+        changed_lines,
         ..HtmlOverlay::default()
     })
 }

@@ -428,9 +428,11 @@ impl Job<'_> {
             root: plan.root.clone(),
             rcfile: None,
             python: self.s.python.clone(),
-            ignore_errors: false,
+            ignore_errors: self.s.ignore_errors,
         };
-        let coverage = load::Reader::new(&options, env, warnings)?.read(profiles)?;
+        let coverage = load::Reader::new(&options, env, warnings)?
+            .tolerate_unparsable()
+            .read(profiles)?;
         if plan.prefix.is_empty() && plan.paths.is_empty() {
             return Ok(coverage);
         }

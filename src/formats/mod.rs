@@ -8,6 +8,7 @@ pub mod coveragepy_json;
 mod detect;
 mod gomod;
 pub mod goprofile;
+pub mod gosource;
 pub mod lcov;
 pub mod prowcov_json;
 

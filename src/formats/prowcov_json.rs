@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Block, BlockCount, Coverage, FileCoverage, Outcomes, PercentRule, Row, Summary, Table};
+use crate::model::{Block, BlockCount, Coverage, FileCoverage, Function, Outcomes, PercentRule, Row, Summary, Table};
 
 /// The schema version written in `"schema"`. Bump it only for changes that can break a reader; adding fields does
 /// not.
@@ -69,6 +69,9 @@ pub struct FileEntry {
     /// Go statement blocks, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocks: Option<Vec<BlockEntry>>,
+    /// Function records by name (LCOV's `FN`/`FNDA`), when the input had them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functions: Option<BTreeMap<String, Function>>,
 }
 
 /// A Go cover block and its counts.
@@ -116,6 +119,7 @@ impl FileEntry {
             branches: self.branches.clone().unwrap_or_default(),
             blocks: blocks.collect(),
             rule: self.rule?,
+            functions: self.functions.clone().unwrap_or_default(),
         })
     }
 
@@ -124,6 +128,7 @@ impl FileEntry {
         self.lines = Some(file.lines.clone());
         self.branches = Some(file.branches.clone());
         self.blocks = Some(file.blocks.iter().map(|(b, c)| BlockEntry::new(b, c)).collect());
+        self.functions = (!file.functions.is_empty()).then(|| file.functions.clone());
     }
 }
 
@@ -151,6 +156,7 @@ pub fn document(table: &Table<'_>, options: JsonOptions) -> Document {
                 lines: None,
                 branches: None,
                 blocks: None,
+                functions: None,
             };
             if options.detail {
                 entry.add_detail(row.file);
@@ -323,7 +329,11 @@ impl JsonWriter<'_> {
             self.raw(if i == 0 { "" } else { ", " })?;
             self.value(&BlockEntry::new(b, c))?;
         }
-        self.raw("]")
+        self.raw("]")?;
+        if !file.functions.is_empty() {
+            self.field("functions", &file.functions, false)?;
+        }
+        Ok(())
     }
 }
 

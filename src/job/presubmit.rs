@@ -8,7 +8,7 @@ use super::measured::Measured;
 use super::phases::Phases;
 use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeSet, GitRepo};
 use crate::analysis::compare;
-use crate::analysis::filter::Filter;
+use crate::analysis::filter::{Filter, SkipReason};
 use crate::analysis::gate::GateConfig;
 use crate::analysis::views::{self, Members, ViewKind, ViewSpec};
 use crate::analysis::{DiffInputs, DiffReport};
@@ -185,7 +185,7 @@ fn compare(
     has_baseline: bool,
 ) -> Result<DiffReport> {
     let config = &s.config.config;
-    let filter = Filter::from_paths(&config.paths)?;
+    let filter = Filter::from_paths(&config.paths)?.with_unmeasured(crate::load::unmeasured(&s.coverage_py, &s.root)?);
     let mut gate = GateConfig::from(&config.gate);
     // Without a baseline there is no drop to measure.
     gate.max_drop = gate.max_drop.filter(|_| has_baseline);
@@ -341,8 +341,15 @@ fn overlay(changes: &ChangeSet, report: &DiffReport) -> HtmlOverlay {
         }
         patch.insert(file.path.clone(), (file.patch.covered, file.patch.total));
     }
+    // A file the configuration leaves unmeasured is not "without coverage data" in the index.
+    let mut changed_lines = changes.head_lines();
+    for skipped in &report.skipped {
+        if matches!(skipped.reason, SkipReason::NotMeasured(_)) {
+            changed_lines.remove(&skipped.path);
+        }
+    }
     HtmlOverlay {
-        changed_lines: changes.head_lines(),
+        changed_lines,
         base_percent,
         patch,
     }

@@ -19,7 +19,7 @@ pub struct MarkdownOptions {
 pub fn write(table: &Table<'_>, options: MarkdownOptions, out: &mut dyn Write) -> io::Result<()> {
     let pc = |s: &crate::model::Summary| display_percent(s.percent(), options.precision);
     let t = &table.total;
-    let mut text = format!("**Coverage: {}%** ({} of {} lines", pc(t), t.covered, t.total);
+    let mut text = format!("**Coverage: {}%** ({} of {} {}", pc(t), t.covered, t.total, t.unit());
     if table.branches {
         let _ = write!(text, ", {} of {} branches", t.branches_covered, t.branches_total);
     }

@@ -87,7 +87,7 @@ impl DiffSettings {
             root: None,
             rcfile: args.rcfile.clone(),
             python: args.python.clone(),
-            ignore_errors: false,
+            ignore_errors: args.ignore_errors,
         };
         Ok(DiffSettings {
             changes: ChangeOptions {

@@ -55,6 +55,10 @@ pub struct JobSettings {
     pub pull: Option<Pull>,
     /// The interpreter with coverage.py (`--python`, else `PROWCOV_PYTHON`).
     pub python: Option<PathBuf>,
+    /// `-i/--ignore-errors`: skip measured files whose source is missing, too (unparsable ones always are).
+    pub ignore_errors: bool,
+    /// coverage.py's configuration at the root (its `omit` leaves files unmeasured on purpose).
+    pub coverage_py: crate::python::config::CoverageConfig,
     /// The commit checked out (in a Prow pre-submit, the PR merged into the base).
     pub head_sha: String,
     /// The branch whose coverage a post-submit or periodic records (`PULL_BASE_REF`, `JOB_SPEC`'s `base_ref`, or
@@ -85,6 +89,7 @@ impl JobSettings {
 
         let tests = tests(args, &config, &root, prow.is_some())?;
         let suites = super::suites::plan(args, &config, &root)?;
+        let coverage_py = crate::python::config::load(None, &root, env)?;
         let base = base(prow.as_ref(), args.base_ref.as_deref())?;
         let (head_sha, branch) = check_checkout(&root, mode, prow.as_ref(), &base, env)?;
         let posts = prow.as_ref().is_some_and(|p| p.pull().is_some());
@@ -108,6 +113,8 @@ impl JobSettings {
             suites,
             base,
             python: args.python.clone().or_else(|| env.path("PROWCOV_PYTHON")),
+            ignore_errors: args.ignore_errors,
+            coverage_py,
         })
     }
 

@@ -86,9 +86,13 @@ impl<'i, 'a> Parts<'i, 'a> {
             short_sha(self.input.head_sha)
         );
         if let Some(status) = self.input.head_tests_failed {
+            // An exit status cannot tell a suite that ran to the end with failures from one that stopped early, so
+            // the words hold for both.
             let _ = writeln!(
                 s,
-                "> [!WARNING]\n> The tests failed (exit status {status}): the coverage below is what ran before they did.\n"
+                "> [!WARNING]\n> The tests failed (exit status {status}). The coverage below is what the test run \
+                 measured, failing tests included; if the run stopped early, the code it did not reach shows as \
+                 missed.\n"
             );
         }
 
@@ -102,7 +106,7 @@ impl<'i, 'a> Parts<'i, 'a> {
                 percent(report.base.percent(), p)
             );
         }
-        let _ = write!(s, ", {} of {} lines covered", head.covered, head.total);
+        let _ = write!(s, ", {} of {} {} covered", head.covered, head.total, head.unit());
         if head.branches_total > 0 {
             let _ = write!(s, ", {} of {} branches", head.branches_covered, head.branches_total);
         }
@@ -408,10 +412,12 @@ impl<'i, 'a> Parts<'i, 'a> {
         }
         s.push_str(&self.unmeasured());
         s.push_str(&self.skipped());
-        s.push_str(
+        let _ = writeln!(
+            s,
             "\n<sub>Patch coverage counts the changed lines that coverage measures (not comments or blank lines). \
-             Percentages are rounded as coverage.py rounds them, never shown as 0 or 100 unless exact; Δ is in \
-             percentage points. Changed files are sorted by missed changed lines, then path.</sub>\n",
+             Percentages are {}; Δ is in percentage points. Changed files are sorted by missed changed lines, then \
+             path.</sub>",
+            self.input.report.head.rule.rounding()
         );
         if self.input.prow {
             let _ = writeln!(s, "\nSay `/test {}` to re-run this coverage report.", self.job);
