@@ -64,6 +64,42 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::read(path, e))
 }
 
+/// Checks that `path` (after symlinks) is a regular file, before it is opened as a coverage input: a directory gives a
+/// read error only after opening, and opening a FIFO that nobody writes blocks for ever.
+pub fn check_regular_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = file_kind(&meta);
+    Err(Error::read(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{what}, not a regular file (coverage data is read from files; write it to a file first)"),
+        ),
+    ))
+}
+
+/// What kind of file system object `meta` describes, for a message.
+pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() { "a directory" } else { "not a file" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

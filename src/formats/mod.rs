@@ -38,6 +38,7 @@ pub enum Input {
 
 /// Reads one coverage file of any supported format, detected by content.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Input> {
+    crate::fsutil::check_regular_file(path)?;
     // SQLite reads a database itself, page by page: check the header instead of loading the whole file first.
     if detect::is_sqlite(path)? {
         return Ok(Input::CoveragePy(coveragepy::read(path)?));

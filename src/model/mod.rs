@@ -13,5 +13,5 @@ pub(crate) mod testing;
 
 pub use coverage::{Block, BlockCount, BranchHits, Coverage, FileCoverage, PercentRule, add_branch_hits};
 pub use outcomes::{BranchId, Outcomes};
-pub use ranges::{format_missing, missing_runs};
+pub use ranges::{expanded_lines_budget, format_missing, missing_runs};
 pub use summary::{Summary, display_delta, display_percent};

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, excerpt};
+use crate::model::expanded_lines_budget;
 use crate::model::path::normalize;
 
 /// Pre-submit extras, keyed by the same repo-relative paths as the coverage data. The change analysis fills it;
@@ -26,6 +27,8 @@ pub struct HtmlOverlay {
 /// (relative to `root`). A `path:` whose suffix is not a line spec keeps the colon as part of the path.
 pub fn parse_changed_files(text: &str, origin: &Path, root: &Path) -> Result<BTreeMap<String, BTreeSet<u32>>> {
     let mut out: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    // Lines the ranges may still expand to: memory follows the list's size, not the numbers in it.
+    let mut budget = expanded_lines_budget(text.len());
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -33,13 +36,8 @@ pub fn parse_changed_files(text: &str, origin: &Path, root: &Path) -> Result<BTr
         }
         let (path, lines) = match line.rsplit_once(':') {
             Some((path, spec)) if !path.is_empty() && looks_like_spec(spec) => {
-                let lines = parse_spec(spec).ok_or_else(|| {
-                    Error::parse(
-                        origin,
-                        Some(i as u64 + 1),
-                        format!("expected line numbers or ranges after `:`, found `{spec}`"),
-                    )
-                })?;
+                let lines = parse_spec(spec, &mut budget)
+                    .map_err(|message| Error::parse(origin, Some(i as u64 + 1), message))?;
                 (path, lines)
             }
             _ => (line, BTreeSet::new()),
@@ -53,24 +51,41 @@ fn looks_like_spec(spec: &str) -> bool {
     !spec.is_empty() && spec.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '-' | ' '))
 }
 
-fn parse_spec(spec: &str) -> Option<BTreeSet<u32>> {
+fn parse_spec(spec: &str, budget: &mut u64) -> std::result::Result<BTreeSet<u32>, String> {
+    let malformed = || {
+        format!(
+            "expected line numbers or ranges after `:`, found `{}`",
+            excerpt(spec.as_bytes())
+        )
+    };
     let mut out = BTreeSet::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        match item.split_once('-') {
-            Some((a, b)) => {
-                let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-                // A range is a handful of lines in a diff; a huge one is a typo, not a million anchors.
-                if b < a || b - a > 1_000_000 {
-                    return None;
-                }
-                out.extend(a..=b);
-            }
+        let (a, b): (u32, u32) = match item.split_once('-') {
+            Some((a, b)) => (
+                a.trim().parse().map_err(|_| malformed())?,
+                b.trim().parse().map_err(|_| malformed())?,
+            ),
             None => {
-                out.insert(item.parse().ok()?);
+                let n = item.parse().map_err(|_| malformed())?;
+                (n, n)
             }
+        };
+        // A range is a handful of lines in a diff; a huge one is a typo, not a million anchors.
+        if b < a || b - a > 1_000_000 {
+            return Err(malformed());
         }
+        let len = u64::from(b - a) + 1;
+        if len > *budget {
+            return Err(format!(
+                "expected ranges covering a number of lines in proportion to the list's size, found more (`{}`): \
+                 these are not the changed lines of a diff",
+                excerpt(item.as_bytes())
+            ));
+        }
+        *budget -= len;
+        out.extend(a..=b);
     }
-    Some(out)
+    Ok(out)
 }
 
 /// Parses a coverage history: one `label percent` pair per line (the label is everything before the last

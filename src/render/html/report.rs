@@ -190,6 +190,16 @@ pub fn read_source(root: &Path, path: &str) -> Source {
     if !resolved.starts_with(&root) {
         return Source::Unavailable(format!("{path} is outside the repository root"));
     }
+    // Reading a FIFO would block the report for ever, and a device could be endless.
+    match std::fs::metadata(&resolved) {
+        Ok(meta) if !meta.is_file() => {
+            return Source::Unavailable(format!(
+                "{path} is {}, not a regular file",
+                crate::fsutil::file_kind(&meta)
+            ));
+        }
+        _ => {}
+    }
     match std::fs::read(&resolved) {
         Ok(bytes) => Source::Text(bytes),
         Err(e) => Source::Unavailable(format!("cannot read {path}: {}", io_reason(&e))),
@@ -220,15 +230,11 @@ pub fn publish(rendered: &Rendered, out_dir: &Path) -> Result<()> {
     std::fs::create_dir(staged.path().join(PAGE_DIR)).map_err(|e| Error::write(staged.path(), e))?;
     // Written on one thread: file systems serialise creations in one directory (ext4 takes a lock per directory),
     // and two writers contending for it spent several times the CPU of one, in the kernel.
-    let errors: Vec<Error> = rendered
-        .pages
-        .iter()
-        .filter_map(|(rel, html)| {
-            let path = staged.path().join(rel);
-            std::fs::write(&path, html).map_err(|e| Error::write(path, e)).err()
-        })
-        .collect();
-    Error::collect(errors)?;
+    // The first failure stops the report (a full disk would fail every later page too); the staged folder is
+    // removed when `staged` drops.
+    for (rel, html) in &rendered.pages {
+        std::fs::write(staged.path().join(rel), html).map_err(|e| Error::write(out_dir.join(rel), e))?;
+    }
     let marker = staged.path().join(MARKER);
     std::fs::write(&marker, "a prowcov HTML report; prowcov html may replace this folder\n")
         .map_err(|e| Error::write(marker, e))?;
