@@ -16,6 +16,14 @@ impl Secret {
         Secret(value.into())
     }
 
+    /// `text` with every occurrence of the value replaced, for what a server says back.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            return text.to_owned();
+        }
+        text.replace(&self.0, "<token redacted>")
+    }
+
     /// The value, for the one place that sends it: the HTTP client.
     pub(crate) fn expose(&self) -> &str {
         &self.0
