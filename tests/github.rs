@@ -469,23 +469,28 @@ fn cli_faults_exit_74_name_the_endpoint_and_never_show_the_token() {
             Some(Fault::new("POST", "/comments", 422)),
             "POST /repos/octo/widgets/issues/7/comments: HTTP 422",
         ),
+        (Some(Fault::new("GET", "/user", 500)), "GET /user: HTTP 500"),
         (None, "GET /user"),
     ];
     let levels: [(&[&str], Option<&str>); 4] = [(&[], None), (&["-v"], None), (&["-vv"], None), (&[], Some("trace"))];
     let mut failures = Vec::new();
     for (fault, says) in faults {
         let is_closed = fault.is_none();
+        // A 500 and a closed port are retried (about 8 s a run): two runs each show them.
+        let slow = is_closed || fault.as_ref().is_some_and(|f| f.status >= 500);
         let fault = fault.map(Fault::echoing_token);
         for by_file in [true, false] {
             for (flags, filter) in levels {
-                // Each closed-port run waits out the retries (about 8 s): two of them show the transport error.
-                if is_closed && !(by_file && flags.is_empty()) {
+                if slow && !(by_file && flags.is_empty()) {
                     continue;
                 }
                 if let Some(fault) = &fault {
-                    let mut copy = Fault::new(fault.method, fault.path_suffix, fault.status).echoing_token();
-                    copy.headers = fault.headers.clone();
-                    f.fake.fault(copy);
+                    // A 500 fails every attempt, the retries included.
+                    for _ in 0..if slow { 8 } else { 1 } {
+                        let mut copy = Fault::new(fault.method, fault.path_suffix, fault.status).echoing_token();
+                        copy.headers = fault.headers.clone();
+                        f.fake.fault(copy);
+                    }
                 }
                 let url = if is_closed { closed.clone() } else { f.server.uri() };
                 let mut cmd = prowcov_comment_post_at(&url, dir.path());
