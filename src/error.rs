@@ -139,6 +139,16 @@ impl Error {
         }
     }
 
+    /// The message to print: control characters that came from the data (an escape sequence in a file name or a
+    /// malformed record) are replaced by `?`, so that an input cannot drive the terminal; the line breaks between
+    /// several errors are kept.
+    pub fn for_terminal(&self) -> String {
+        self.to_string()
+            .chars()
+            .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+            .collect()
+    }
+
     /// The documented exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -151,6 +161,16 @@ impl Error {
             // The most severe class wins: configuration before tools before input.
             Error::Multiple(errors) => errors.iter().map(Error::exit_code).max().unwrap_or(exit::INPUT),
         }
+    }
+}
+
+/// At most 80 characters of `found`, decoded lossily, for an error message: a malformed 10 MB line is quoted by its
+/// start, not echoed whole.
+pub fn excerpt(found: &[u8]) -> String {
+    let text = String::from_utf8_lossy(found);
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.into_owned(),
     }
 }
 
@@ -185,6 +205,18 @@ mod tests {
             "cov/lcov.info:12: expected `DA:<line>,<count>`, found `DA:x`"
         );
         assert_eq!(e.exit_code(), exit::INPUT);
+    }
+
+    #[test]
+    fn control_characters_from_the_data_are_not_printed() {
+        let e = Error::parse("a\x1b]0;x\x07.info", Some(1), "found `\x1b[2J`");
+        assert_eq!(e.for_terminal(), "a?]0;x?.info:1: found `?[2J`");
+    }
+
+    #[test]
+    fn excerpts_are_short() {
+        assert_eq!(excerpt(b"DA:1"), "DA:1");
+        assert_eq!(excerpt("é".repeat(100).as_bytes()), format!("{}...", "é".repeat(80)));
     }
 
     #[test]

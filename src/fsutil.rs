@@ -147,6 +147,11 @@ pub fn read_under(root: &Path, path: &str) -> std::result::Result<Vec<u8>, Strin
     if !resolved.starts_with(&root) {
         return Err(format!("{path} is outside the repository root"));
     }
+    // Reading a FIFO would block the report for ever, and a device could be endless.
+    match std::fs::metadata(&resolved) {
+        Ok(meta) if !meta.is_file() => return Err(format!("{path} is {}, not a regular file", file_kind(&meta))),
+        _ => {}
+    }
     std::fs::read(&resolved).map_err(|e| format!("cannot read {path}: {}", io_reason(&e)))
 }
 
@@ -186,22 +191,18 @@ pub fn publish_dir(folder: &Folder<'_>, out_dir: &Path) -> Result<()> {
         .map_err(|e| Error::write(out_dir, e))?;
     // Written on one thread: file systems serialise creations in one directory (ext4 takes a lock per directory),
     // and two writers contending for it spent several times the CPU of one, in the kernel.
+    // The first failure stops the folder (a full disk would fail every later file too); the staged folder is
+    // removed when `staged` drops.
     let mut dirs = std::collections::BTreeSet::new();
-    let errors: Vec<Error> = folder
-        .files
-        .iter()
-        .filter_map(|(rel, content)| {
-            let path = staged.path().join(rel);
-            if let Some(dir) = path.parent()
-                && dirs.insert(dir.to_path_buf())
-                && let Err(e) = std::fs::create_dir_all(dir)
-            {
-                return Some(Error::write(dir, e));
-            }
-            std::fs::write(&path, content).map_err(|e| Error::write(path, e)).err()
-        })
-        .collect();
-    Error::collect(errors)?;
+    for (rel, content) in folder.files {
+        let path = staged.path().join(rel);
+        if let Some(dir) = path.parent()
+            && dirs.insert(dir.to_path_buf())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| Error::write(out_dir.join(rel), e))?;
+        }
+        std::fs::write(&path, content).map_err(|e| Error::write(out_dir.join(rel), e))?;
+    }
     let marker = staged.path().join(folder.marker.0);
     std::fs::write(&marker, folder.marker.1).map_err(|e| Error::write(marker, e))?;
 
@@ -261,6 +262,42 @@ fn check_replaceable(out_dir: &Path, folder: &Folder<'_>) -> Result<bool> {
         return refuse("is a folder that is not a prowcov report");
     }
     Ok(true)
+}
+
+/// Checks that `path` (after symlinks) is a regular file, before it is opened as a coverage input: a directory gives a
+/// read error only after opening, and opening a FIFO that nobody writes blocks for ever.
+pub fn check_regular_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = file_kind(&meta);
+    Err(Error::read(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{what}, not a regular file (coverage data is read from files; write it to a file first)"),
+        ),
+    ))
+}
+
+/// What kind of file system object `meta` describes, for a message.
+pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() { "a directory" } else { "not a file" }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     match prowcov::commands::run(cli, &env) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", e.for_terminal());
             ExitCode::from(e.exit_code())
         }
     }

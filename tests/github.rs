@@ -354,6 +354,11 @@ fn token_sources() {
 // The command line.
 
 fn prowcov_comment_post(f: &Fixture, dir: &Path) -> Command {
+    prowcov_comment_post_at(&f.server.uri(), dir)
+}
+
+/// `prowcov comment-post` of a small body against the API at `url`.
+fn prowcov_comment_post_at(url: &str, dir: &Path) -> Command {
     let body = dir.join("comment.md");
     std::fs::write(&body, "## Coverage\n\n| file | old | new |\n").expect("write body");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_prowcov"));
@@ -368,7 +373,7 @@ fn prowcov_comment_post(f: &Fixture, dir: &Path) -> Command {
     ])
     .args(["--head", HEAD, "--body-file"])
     .arg(&body)
-    .args(["--github-url", &f.server.uri()])
+    .args(["--github-url", url])
     .env_remove("GITHUB_TOKEN")
     .env_remove("PROWCOV_GITHUB_TOKEN_FILE")
     .env_remove("PROWCOV_GITHUB_URL")
@@ -433,6 +438,105 @@ fn cli_posts_then_updates_with_a_token_file_and_never_prints_the_token() {
         "{stderr}"
     );
     assert!(!stderr.contains(TOKEN), "{stderr}");
+}
+
+/// `comment-post` against each way GitHub fails (and a closed port), with the token from a file and from the
+/// environment, at every log level, the server quoting the token back: exit 74, the endpoint and status named, and
+/// the token nowhere in what prowcov prints.
+#[test]
+fn cli_faults_exit_74_name_the_endpoint_and_never_show_the_token() {
+    let f = Fixture::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("oauth");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("write token");
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    // (fault, what the message must say); `None`: nothing listens on the port.
+    let faults: Vec<(Option<Fault>, &str)> = vec![
+        (Some(Fault::new("GET", "/user", 401)), "GET /user: HTTP 401"),
+        (
+            Some(Fault::new("POST", "/comments", 403)),
+            "POST /repos/octo/widgets/issues/7/comments: HTTP 403",
+        ),
+        (
+            Some(
+                Fault::new("GET", "/user", 403)
+                    .with_headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "4102444800")]),
+            ),
+            "GET /user: HTTP 403",
+        ),
+        (
+            Some(Fault::new("GET", "/comments", 404)),
+            "GET /repos/octo/widgets/issues/7/comments: HTTP 404",
+        ),
+        (
+            Some(Fault::new("POST", "/comments", 422)),
+            "POST /repos/octo/widgets/issues/7/comments: HTTP 422",
+        ),
+        (Some(Fault::new("GET", "/user", 500)), "GET /user: HTTP 500"),
+        (None, "GET /user"),
+    ];
+    let levels: [(&[&str], Option<&str>); 4] = [(&[], None), (&["-v"], None), (&["-vv"], None), (&[], Some("trace"))];
+    let mut failures = Vec::new();
+    for (fault, says) in faults {
+        let is_closed = fault.is_none();
+        // A 500 and a closed port are retried (about 8 s a run): two runs each show them.
+        let slow = is_closed || fault.as_ref().is_some_and(|f| f.status >= 500);
+        let fault = fault.map(Fault::echoing_token);
+        for by_file in [true, false] {
+            for (flags, filter) in levels {
+                if slow && !(by_file && flags.is_empty()) {
+                    continue;
+                }
+                if let Some(fault) = &fault {
+                    // A 500 fails every attempt, the retries included.
+                    for _ in 0..if slow { 8 } else { 1 } {
+                        let mut copy = Fault::new(fault.method, fault.path_suffix, fault.status).echoing_token();
+                        copy.headers = fault.headers.clone();
+                        f.fake.fault(copy);
+                    }
+                }
+                let url = if is_closed { closed.clone() } else { f.server.uri() };
+                let mut cmd = prowcov_comment_post_at(&url, dir.path());
+                if by_file {
+                    cmd.arg("--github-token-file").arg(&token_file);
+                } else {
+                    cmd.env("GITHUB_TOKEN", TOKEN);
+                }
+                cmd.args(flags);
+                match filter {
+                    Some(filter) => cmd.env("PROWCOV_LOG", filter),
+                    None => cmd.env_remove("PROWCOV_LOG"),
+                };
+                let out = cmd.output().expect("run prowcov");
+                let all = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let case = format!(
+                    "{says} (token by {}, {flags:?} {filter:?})",
+                    if by_file { "file" } else { "env" }
+                );
+                if out.status.code() != Some(74) {
+                    failures.push(format!("{case}: exit {:?}\n{all}", out.status.code()));
+                }
+                if !all.contains(says) {
+                    failures.push(format!("{case}: the message does not say `{says}`\n{all}"));
+                }
+                if all.contains(TOKEN) || all.contains(&TOKEN[4..20]) {
+                    failures.push(format!("{case}: the token was printed\n{all}"));
+                }
+            }
+        }
+    }
+    // The server did see the token, and quoted it back: the check is not vacuous.
+    assert!(f.fake.state().authorization_seen.iter().all(|a| a.contains(TOKEN)));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n---\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ use serde::Serialize;
 
 use super::filter::FileAttributes;
 use crate::env::Env;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, excerpt};
+use crate::model::expanded_lines_budget;
 use crate::model::path::normalize;
 
 /// The branches tried, in order, when neither `--base-ref` nor `PULL_BASE_SHA` names the base: the main branch
@@ -645,6 +646,8 @@ pub fn excludes(value: AttrValue<'_>) -> bool {
 /// (relative to `root`). A `path:` whose suffix is not a line spec keeps the colon as part of the path.
 pub fn parse_changed_files(text: &str, origin: &Path, root: &Path) -> Result<BTreeMap<String, BTreeSet<u32>>> {
     let mut out: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    // Lines the ranges may still expand to: memory follows the list's size, not the numbers in it.
+    let mut budget = expanded_lines_budget(text.len());
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -652,13 +655,8 @@ pub fn parse_changed_files(text: &str, origin: &Path, root: &Path) -> Result<BTr
         }
         let (path, lines) = match line.rsplit_once(':') {
             Some((path, spec)) if !path.is_empty() && looks_like_spec(spec) => {
-                let lines = parse_spec(spec).ok_or_else(|| {
-                    Error::parse(
-                        origin,
-                        Some(i as u64 + 1),
-                        format!("expected line numbers or ranges after `:`, found `{spec}`"),
-                    )
-                })?;
+                let lines = parse_spec(spec, &mut budget)
+                    .map_err(|message| Error::parse(origin, Some(i as u64 + 1), message))?;
                 (path, lines)
             }
             _ => (line, BTreeSet::new()),
@@ -672,28 +670,47 @@ fn looks_like_spec(spec: &str) -> bool {
     !spec.is_empty() && spec.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '-' | ' '))
 }
 
-fn parse_spec(spec: &str) -> Option<BTreeSet<u32>> {
+fn parse_spec(spec: &str, budget: &mut u64) -> std::result::Result<BTreeSet<u32>, String> {
+    let malformed = || {
+        format!(
+            "expected line numbers or ranges after `:`, found `{}`",
+            excerpt(spec.as_bytes())
+        )
+    };
     let mut out = BTreeSet::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        match item.split_once('-') {
-            Some((a, b)) => {
-                let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-                // A range is a handful of lines in a diff; a huge one is a typo, not a million anchors.
-                if b < a || b - a > 1_000_000 {
-                    return None;
-                }
-                out.extend(a..=b);
-            }
+        let (a, b): (u32, u32) = match item.split_once('-') {
+            Some((a, b)) => (
+                a.trim().parse().map_err(|_| malformed())?,
+                b.trim().parse().map_err(|_| malformed())?,
+            ),
             None => {
-                out.insert(item.parse().ok()?);
+                let n = item.parse().map_err(|_| malformed())?;
+                (n, n)
             }
+        };
+        // A range is a handful of lines in a diff; a huge one is a typo, not a million anchors.
+        if b < a || b - a > 1_000_000 {
+            return Err(malformed());
         }
+        let len = u64::from(b - a) + 1;
+        if len > *budget {
+            return Err(format!(
+                "expected ranges covering a number of lines in proportion to the list's size, found more (`{}`): \
+                 these are not the changed lines of a diff",
+                excerpt(item.as_bytes())
+            ));
+        }
+        *budget -= len;
+        out.extend(a..=b);
     }
-    Some(out)
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn changed_files_with_and_without_lines() {
         let text = "# comment\nsrc/a.py:3,5-7\n./src/b.py\nweird:name.py\nsrc/a.py:9\n";
@@ -707,8 +724,6 @@ mod tests {
             "c.txt:1: expected line numbers or ranges after `:`, found `9-3`"
         );
     }
-
-    use super::*;
 
     #[test]
     fn only_set_or_true_excludes() {

@@ -30,7 +30,7 @@ pub fn run(args: ConvertArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
 fn write(coverage: &Coverage, format: ConvertFormat, path: &Path, base: Option<&Path>) -> Result<()> {
     match format {
         // The coverage.py writer is atomic itself.
-        ConvertFormat::Coveragepy => coveragepy::write(&coveragepy::from_model(coverage, base), path),
+        ConvertFormat::Coveragepy => coveragepy::write(&coveragepy::from_model(coverage, base)?, path),
         ConvertFormat::Cobertura => write_atomic(path, |w| cobertura::write(coverage, w)),
         ConvertFormat::Lcov => write_atomic(path, |w| lcov::write(coverage, w)),
         ConvertFormat::Json => write_atomic(path, |w| {

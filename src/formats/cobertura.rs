@@ -15,7 +15,7 @@ use quick_xml::XmlVersion;
 use quick_xml::errors::IllFormedError;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, excerpt};
 use crate::formats::ReadOptions;
 use crate::formats::accumulate::FileAccumulator;
 use crate::formats::lcov::parse_count;
@@ -358,15 +358,29 @@ fn parse_line(e: &BytesStart<'_>, acc: &mut FileAccumulator) -> std::result::Res
     }
     let number = number.ok_or("expected a `number` attribute on <line>, found none")?;
     let hits = hits.ok_or("expected a `hits` attribute on <line>, found none")?;
-    let number: u32 = number
-        .parse()
-        .map_err(|_| format!("expected a line number in <line number>, found `{number}`"))?;
-    let hits = parse_count(hits.as_bytes())
-        .ok_or_else(|| format!("expected a non-negative integer in <line hits>, found `{hits}`"))?;
+    let number: u32 = number.parse().map_err(|_| {
+        format!(
+            "expected a line number in <line number>, found `{}`",
+            excerpt(number.as_bytes())
+        )
+    })?;
+    if number == 0 {
+        return Err("expected a line number from 1 in <line number>, found `0`".into());
+    }
+    let hits = parse_count(hits.as_bytes()).ok_or_else(|| {
+        format!(
+            "expected a non-negative integer in <line hits>, found `{}`",
+            excerpt(hits.as_bytes())
+        )
+    })?;
     acc.add_line(number, hits);
     if let Some(conditions) = conditions {
-        let (taken, total) = parse_condition_coverage(&conditions)
-            .ok_or_else(|| format!("expected <line condition-coverage> like `50% (1/2)`, found `{conditions}`"))?;
+        let (taken, total) = parse_condition_coverage(&conditions).ok_or_else(|| {
+            format!(
+                "expected <line condition-coverage> like `50% (1/2)`, found `{}`",
+                excerpt(conditions.as_bytes())
+            )
+        })?;
         // Cobertura says how many outcomes were taken, not which: the first `taken` stand for them.
         for i in 0..total {
             acc.add_branch_str(number, format!("cond{i}"), Some(u64::from(i < taken)));

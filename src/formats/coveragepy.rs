@@ -148,43 +148,51 @@ fn native_separators(path: &str) -> String {
         .collect()
 }
 
+/// The last line number written as coverage.py data: its numbits bitmap takes 2 MiB.
+pub const MAX_LINE: u32 = 1 << 24;
+
 /// The executed lines of a model (hits > 0), as coverage.py line data in the default context `""` (for
 /// `prowcov convert --to coveragepy`). Files without executed lines are kept, with no data, so that they report 0%.
 /// With `root`, repo-relative paths become absolute under it, as coverage.py records them without `relative_files`.
-pub fn from_model(coverage: &Coverage, root: Option<&std::path::Path>) -> CoverageData {
-    let files = coverage
-        .files
-        .iter()
-        .map(|(path, file)| {
-            let bits: Numbits = file
-                .lines
-                .iter()
-                .filter(|&(_, &hits)| hits > 0)
-                .map(|(&line, _)| line)
-                .collect();
-            let lines = if bits.is_empty() {
-                BTreeMap::new()
-            } else {
-                BTreeMap::from([(String::new(), bits)])
-            };
-            let path = match root {
-                Some(root) if !path.starts_with('/') => root.join(path).to_string_lossy().into_owned(),
-                _ => path.clone(),
-            };
-            (
-                path,
-                FileData {
-                    lines,
-                    ..FileData::default()
-                },
-            )
-        })
-        .collect();
-    CoverageData {
+/// A line beyond [`MAX_LINE`] is an error: its bitmap would make memory follow the number, not the input.
+pub fn from_model(coverage: &Coverage, root: Option<&std::path::Path>) -> Result<CoverageData> {
+    let mut files = BTreeMap::new();
+    for (path, file) in &coverage.files {
+        if let Some((&line, _)) = file.lines.range(MAX_LINE + 1..).next() {
+            return Err(Error::Data(format!(
+                "{path}:{line}: cannot be written as coverage.py data: a line beyond {MAX_LINE} would make a numbits \
+                 bitmap of {} MB (coverage.py stores executed lines as a bitmap), and no Python source is that long",
+                line / 8 / 1_000_000
+            )));
+        }
+        let bits: Numbits = file
+            .lines
+            .iter()
+            .filter(|&(_, &hits)| hits > 0)
+            .map(|(&line, _)| line)
+            .collect();
+        let lines = if bits.is_empty() {
+            BTreeMap::new()
+        } else {
+            BTreeMap::from([(String::new(), bits)])
+        };
+        let path = match root {
+            Some(root) if !path.starts_with('/') => root.join(path).to_string_lossy().into_owned(),
+            _ => path.clone(),
+        };
+        files.insert(
+            path,
+            FileData {
+                lines,
+                ..FileData::default()
+            },
+        );
+    }
+    Ok(CoverageData {
         has_arcs: Some(false),
         contexts: BTreeSet::from([String::new()]),
         files,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -276,7 +284,7 @@ mod tests {
         let mut file = FileCoverage::default();
         file.lines.extend([(1, 3), (2, 0), (4, 1)]);
         coverage.files.insert("src/a.py".into(), file);
-        let data = from_model(&coverage, None);
+        let data = from_model(&coverage, None).unwrap();
         assert_eq!(data.has_arcs, Some(false));
         assert_eq!(data.files["src/a.py"].executed_lines(), BTreeSet::from([1, 4]));
     }

@@ -29,6 +29,7 @@ struct Meta {
 
 #[derive(Deserialize)]
 struct Report {
+    #[serde(deserialize_with = "unique_files")]
     files: BTreeMap<String, FileReport>,
     // Read so that a report without totals is rejected as not coverage.py's; the totals are recomputed.
     #[serde(rename = "totals")]
@@ -45,6 +46,31 @@ struct FileReport {
     executed_branches: Vec<(NonZeroU32, i64)>,
     #[serde(default)]
     missing_branches: Vec<(NonZeroU32, i64)>,
+}
+
+/// `files`, refusing a file listed twice: serde would keep the last silently, dropping the other's lines. coverage.py
+/// never writes that, so the data was mangled (or hand-made) and no choice of one is right.
+fn unique_files<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<BTreeMap<String, FileReport>, D::Error> {
+    struct Files;
+    impl<'de> serde::de::Visitor<'de> for Files {
+        type Value = BTreeMap<String, FileReport>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of file names to file reports")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut files = BTreeMap::new();
+            while let Some((name, report)) = map.next_entry::<String, FileReport>()? {
+                if files.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "file \"{name}\" is listed twice"
+                    )));
+                }
+                files.insert(name, report);
+            }
+            Ok(files)
+        }
+    }
+    d.deserialize_map(Files)
 }
 
 /// Reads `bytes`, the content of `path`. File keys are relative to the directory coverage.py ran in, taken to be

@@ -107,7 +107,13 @@ fn xml_root(head: &[u8]) -> Option<&str> {
         } else if let Some(r) = rest.strip_prefix("<!--") {
             rest = &r[r.find("-->")? + 3..];
         } else if let Some(r) = rest.strip_prefix("<!") {
-            rest = &r[r.find('>')? + 1..];
+            // A doctype's internal subset (`<!DOCTYPE coverage [ <!ENTITY ...> ]>`) holds `>`s of its own.
+            let close = r.find('>')?;
+            let after_subset = match r.find('[') {
+                Some(open) if open < close => open + r[open..].find(']')?,
+                _ => 0,
+            };
+            rest = &r[after_subset + r[after_subset..].find('>')? + 1..];
         } else if let Some(r) = rest.strip_prefix('<') {
             let end = r.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
             return Some(&r[..end]);
@@ -138,6 +144,10 @@ mod tests {
     fn detects_each_format_by_content() {
         assert_eq!(
             fmt("<?xml version=\"1.0\" ?>\n<!-- c -->\n<coverage version=\"7\">").unwrap(),
+            Format::Cobertura
+        );
+        assert_eq!(
+            fmt("<?xml version=\"1.0\"?>\n<!DOCTYPE coverage [<!ENTITY a \"b\">]>\n<coverage>").unwrap(),
             Format::Cobertura
         );
         assert_eq!(fmt("TN:\nSF:a.c\n").unwrap(), Format::Lcov);

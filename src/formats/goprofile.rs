@@ -12,12 +12,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, excerpt};
 use crate::formats::ReadOptions;
 use crate::formats::gomod::Modules;
 use crate::formats::gosource::{self, FuncExtent};
 use crate::model::path::normalize;
-use crate::model::{Block, BlockCount, Coverage, FileCoverage, PercentRule};
+use crate::model::{Block, BlockCount, Coverage, FileCoverage, PercentRule, expanded_lines_budget};
 
 /// The block line shape, quoted in error messages.
 const BLOCK_SHAPE: &str = "`<file>:<line>.<col>,<line>.<col> <statements> <count>`";
@@ -70,6 +70,7 @@ struct Profile {
 /// Reads `bytes`, the content of `path`.
 pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage> {
     let profile = parse(path, bytes)?;
+    check_spans(path, &profile, bytes.len())?;
     let mut modules: Option<Modules> = None;
     let mut coverage = Coverage::default();
     for (name, blocks) in profile.files {
@@ -88,6 +89,29 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
         file.merge(&to_file(&blocks, decls.as_deref()));
     }
     Ok(coverage)
+}
+
+/// Refuses blocks whose lines, once derived, would take memory out of proportion to the profile's size (see
+/// [`expanded_lines_budget`]): each block is bounded, but a few hundred long ones would still make billions of lines.
+fn check_spans(path: &Path, profile: &Profile, input_bytes: usize) -> Result<()> {
+    let budget = expanded_lines_budget(input_bytes);
+    let mut spanned: u64 = 0;
+    for blocks in profile.files.values() {
+        for block in blocks.keys() {
+            spanned += u64::from(block.end_line - block.start_line) + 1;
+        }
+    }
+    if spanned > budget {
+        return Err(Error::parse(
+            path,
+            None,
+            format!(
+                "expected blocks spanning at most {budget} lines for a profile of {input_bytes} bytes, found \
+                 {spanned}: these are not blocks of Go source"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Parses the profile text and merges identical blocks.
@@ -120,7 +144,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Profile> {
                         Error::parse(
                             path,
                             Some(line_no),
-                            format!("expected `mode: set|count|atomic`, found `{}`", line.escape_debug()),
+                            format!(
+                                "expected `mode: set|count|atomic`, found `{}`",
+                                excerpt(line.as_bytes()).escape_debug()
+                            ),
                         )
                     })?;
                     mode = Some((parsed, name.to_string()));
@@ -132,7 +159,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Profile> {
                         Some(line_no),
                         format!(
                             "expected `mode: {first}` as in the first mode line, found `{}`",
-                            line.escape_debug()
+                            excerpt(line.as_bytes()).escape_debug()
                         ),
                     ));
                 }
@@ -145,7 +172,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Profile> {
                 Some(line_no),
                 format!(
                     "expected `mode: set|count|atomic` first, found `{}`",
-                    line.escape_debug()
+                    excerpt(line.as_bytes()).escape_debug()
                 ),
             ));
         };
@@ -155,7 +182,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Profile> {
                 Some(line_no),
                 format!(
                     "expected a block {BLOCK_SHAPE}, found `{}` ({detail})",
-                    line.escape_debug()
+                    excerpt(line.as_bytes()).escape_debug()
                 ),
             )
         })?;
@@ -203,7 +230,7 @@ fn parse_block(line: &str) -> Result<(&str, Block, BlockCount), String> {
     }
     let (start, end) = range
         .split_once(',')
-        .ok_or_else(|| format!("the range `{range}` has no `,`"))?;
+        .ok_or_else(|| format!("the range `{}` has no `,`", excerpt(range.as_bytes())))?;
     let (start_line, start_col) = position(start, "start")?;
     let (end_line, end_col) = position(end, "end")?;
     let block = Block {
@@ -228,22 +255,30 @@ fn parse_block(line: &str) -> Result<(&str, Block, BlockCount), String> {
 fn position(text: &str, what: &str) -> Result<(u32, u32), String> {
     let (line, col) = text
         .split_once('.')
-        .ok_or_else(|| format!("the {what} `{text}` is not `<line>.<col>`"))?;
-    Ok((
+        .ok_or_else(|| format!("the {what} `{}` is not `<line>.<col>`", excerpt(text.as_bytes())))?;
+    let (line, col): (u32, u32) = (
         number(line, &format!("{what} line"))?,
         number(col, &format!("{what} column"))?,
-    ))
+    );
+    if line == 0 || col == 0 {
+        return Err(format!(
+            "the {what} `{}` holds a 0; lines and columns start at 1",
+            excerpt(text.as_bytes())
+        ));
+    }
+    Ok((line, col))
 }
 
 /// A decimal field: digits only, as Go's profile parser requires (no sign, no spaces).
 fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
     if text.starts_with('-') {
-        return Err(format!("the {what} `{text}` is negative"));
+        return Err(format!("the {what} `{}` is negative", excerpt(text.as_bytes())));
     }
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("the {what} `{text}` is not a number"));
+        return Err(format!("the {what} `{}` is not a number", excerpt(text.as_bytes())));
     }
-    text.parse().map_err(|_| format!("the {what} `{text}` is too large"))
+    text.parse()
+        .map_err(|_| format!("the {what} `{}` is too large", excerpt(text.as_bytes())))
 }
 
 fn show_block(b: &Block) -> String {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, excerpt};
 use crate::formats::ReadOptions;
 use crate::formats::accumulate::FileAccumulator;
 use crate::model::{BranchHits, Coverage, FileCoverage, Function, PercentRule, path::normalize};
@@ -152,6 +152,9 @@ impl<'a> Reader<'a> {
                 self.open_file(open, line_no, b"DA")?;
                 let (number, hits) =
                     parse_da(value).ok_or_else(|| self.expected(line_no, "`DA:<line>,<count>[,<checksum>]`", line))?;
+                if number == 0 {
+                    return Err(self.expected(line_no, "a line number from 1", line));
+                }
                 self.acc.add_line(number, hits);
                 continue;
             }
@@ -197,6 +200,9 @@ impl<'a> Reader<'a> {
                     self.open_file(open, line_no, key)?;
                     let (number, id, taken) = parse_brda(value)
                         .ok_or_else(|| self.expected(line_no, "`BRDA:<line>,<block>,<branch>,<taken>`", line))?;
+                    if number == 0 {
+                        return Err(self.expected(line_no, "a line number from 1", line));
+                    }
                     self.acc.add_branch(number, id, taken);
                 }
                 b"FN" => {
@@ -286,7 +292,7 @@ impl<'a> Reader<'a> {
         Error::parse(
             self.path,
             Some(line_no),
-            format!("expected {what}, found `{}`", shown(found)),
+            format!("expected {what}, found `{}`", excerpt(found)),
         )
     }
 
@@ -299,15 +305,6 @@ impl<'a> Reader<'a> {
                 open.line
             ),
         )
-    }
-}
-
-/// At most 80 characters of `found`, lossily decoded, for an error message.
-fn shown(found: &[u8]) -> String {
-    let text = String::from_utf8_lossy(found);
-    match text.char_indices().nth(80) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text.into_owned(),
     }
 }
 

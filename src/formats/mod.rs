@@ -52,17 +52,24 @@ pub enum Input {
 
 /// Reads one coverage file of any supported format, detected by content.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Input> {
+    crate::fsutil::check_regular_file(path)?;
     // SQLite reads a database itself, page by page: check the header instead of loading the whole file first.
     if detect::is_sqlite(path)? {
         return Ok(Input::CoveragePy(coveragepy::read(path)?));
     }
     let bytes = crate::fsutil::read(path)?;
-    match detect(path, &bytes)? {
+    read_bytes(path, &bytes, options)
+}
+
+/// Reads `bytes`, the content of `path`, detecting the format. SQLite data is read from `path` itself, since SQLite
+/// reads a database from a file.
+pub fn read_bytes(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Input> {
+    match detect(path, bytes)? {
         Format::CoveragePy => Ok(Input::CoveragePy(coveragepy::read(path)?)),
-        Format::CoveragePyJson => Ok(Input::Model(coveragepy_json::read(path, &bytes, options)?)),
-        Format::Cobertura => Ok(Input::Model(cobertura::read(path, &bytes, options)?)),
-        Format::Lcov => Ok(Input::Model(lcov::read(path, &bytes, options)?)),
-        Format::GoProfile => Ok(Input::Model(goprofile::read(path, &bytes, options)?)),
-        Format::ProwcovJson => Ok(Input::Model(prowcov_json::read(path, &bytes)?)),
+        Format::CoveragePyJson => Ok(Input::Model(coveragepy_json::read(path, bytes, options)?)),
+        Format::Cobertura => Ok(Input::Model(cobertura::read(path, bytes, options)?)),
+        Format::Lcov => Ok(Input::Model(lcov::read(path, bytes, options)?)),
+        Format::GoProfile => Ok(Input::Model(goprofile::read(path, bytes, options)?)),
+        Format::ProwcovJson => Ok(Input::Model(prowcov_json::read(path, bytes)?)),
     }
 }

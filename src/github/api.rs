@@ -80,6 +80,8 @@ pub(crate) struct Api {
     /// `scheme://authority` of the API, to keep pagination on the same host.
     origin: String,
     pub retry: RetryPolicy,
+    /// Kept to take it out of what a server says back: an error message, or a proxy's page, may quote the request.
+    token: Secret,
 }
 
 impl Api {
@@ -110,7 +112,12 @@ impl Api {
                 status: None,
                 message: format!("cannot set up the HTTP client: {e}"),
             })?;
-        Ok(Api { gh, origin, retry })
+        Ok(Api {
+            gh,
+            origin,
+            retry,
+            token: token.clone(),
+        })
     }
 
     /// `path` (with any query) relative to the API base, or an absolute `Link` URL on the API's own host, turned
@@ -158,6 +165,7 @@ impl Api {
                     Some(Wait::Backoff),
                 ),
             };
+            let failure = self.redacted(failure);
             let rate_limited = matches!(wait, Some(Wait::RateLimit(_)));
             let allowed = match resend {
                 Resend::Always => wait.is_some(),
@@ -183,6 +191,15 @@ impl Api {
             tokio::time::sleep(delay).await;
             retry += 1;
         }
+    }
+
+    /// `failure` with the token replaced wherever the server or a transport error quoted it, before it is logged
+    /// or returned.
+    fn redacted(&self, mut failure: Failure) -> Failure {
+        if let Error::GitHub { message, .. } = &mut failure.error {
+            *message = self.token.redact(message);
+        }
+        failure
     }
 
     /// One HTTP exchange; `Err` is a transport error's description.

@@ -17,6 +17,14 @@ impl Secret {
         Secret(value.into())
     }
 
+    /// `text` with every occurrence of the value replaced, for what a server says back.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            return text.to_owned();
+        }
+        text.replace(&self.0, "<token redacted>")
+    }
+
     /// The value, for the one place that sends it: the HTTP client.
     pub(crate) fn expose(&self) -> &str {
         &self.0
@@ -55,7 +63,15 @@ impl TokenSource {
     /// not quietly turn it into a dry run.
     pub fn load(&self) -> Result<Option<Secret>> {
         if let Some(path) = &self.file {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+            // A configuration error (78), as `run` reports a token file it cannot open: a mis-mounted secret is the
+            // job's set-up, not bad input.
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::config(
+                    Some(path),
+                    None,
+                    format!("cannot read the GitHub token file: {e}; hint: check the secret mounted for the job"),
+                )
+            })?;
             let token = text.trim();
             if token.is_empty() {
                 return Err(Error::config(

@@ -14,6 +14,6 @@ pub(crate) mod testing;
 
 pub use coverage::{Block, BlockCount, BranchHits, Coverage, FileCoverage, Function, PercentRule, add_branch_hits};
 pub use outcomes::{BranchId, Outcomes};
-pub use ranges::{format_missing, missing_runs};
+pub use ranges::{expanded_lines_budget, format_missing, missing_runs};
 pub use summary::{Summary, display_delta, display_percent};
 pub use table::{Row, Table};

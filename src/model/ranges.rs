@@ -2,6 +2,13 @@
 
 use std::collections::BTreeMap;
 
+/// How many lines ranges in an input of `input_bytes` bytes may expand to: a million, plus 64 per byte. Real data
+/// stays far below (a Go block of 40 bytes spans a few lines), while a small file of huge ranges (`1-4000000000`)
+/// cannot make memory follow the numbers instead of the input's size.
+pub fn expanded_lines_budget(input_bytes: usize) -> u64 {
+    1_000_000 + 64 * input_bytes as u64
+}
+
 /// Runs of missing lines (hits 0) that are consecutive among the measured lines: lines that are not measured, such
 /// as blank lines and comments, do not break a run (coverage.py's `_line_ranges`).
 pub fn missing_runs(lines: &BTreeMap<u32, u64>) -> Vec<(u32, u32)> {

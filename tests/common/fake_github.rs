@@ -35,6 +35,8 @@ pub struct Fault {
     pub status: u16,
     pub headers: Vec<(&'static str, &'static str)>,
     pub land: bool,
+    /// The error message quotes the request's `Authorization` header back, as a careless server or proxy might.
+    pub echo_token: bool,
 }
 
 impl Fault {
@@ -46,11 +48,18 @@ impl Fault {
             status,
             headers: Vec::new(),
             land: false,
+            echo_token: false,
         }
     }
 
     pub fn with_headers(mut self, headers: &[(&'static str, &'static str)]) -> Fault {
         self.headers = headers.to_vec();
+        self
+    }
+
+    /// The failure's message quotes the token back.
+    pub fn echoing_token(mut self) -> Fault {
+        self.echo_token = true;
         self
     }
 
@@ -147,7 +156,11 @@ impl Respond for FakeGitHub {
         if let Some(f) = &fault
             && !f.land
         {
-            let mut t = ResponseTemplate::new(f.status).set_body_json(json!({"message": "injected failure"}));
+            let message = match (f.echo_token, s.authorization_seen.last()) {
+                (true, Some(auth)) => format!("injected failure for {auth}"),
+                _ => "injected failure".to_owned(),
+            };
+            let mut t = ResponseTemplate::new(f.status).set_body_json(json!({"message": message}));
             for (k, v) in &f.headers {
                 t = t.insert_header(*k, *v);
             }

@@ -69,9 +69,7 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<()> {
 fn schema_problem(e: &rusqlite::Error) -> String {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => format!("not a coverage.py data file (not SQLite: {e})"),
-        Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
-            format!("damaged coverage.py data file ({e}); was it truncated or copied while being written?")
-        }
+        _ if is_damage(e) => damaged(e),
         _ if e.to_string().contains("no such table") => {
             format!("not a coverage.py data file (SQLite without the coverage_schema table: {e})")
         }
@@ -81,7 +79,28 @@ fn schema_problem(e: &rusqlite::Error) -> String {
 
 /// Turns an SQLite failure into an error naming the file and what was being done.
 fn sqlite_error<'a>(path: &'a Path, doing: &'a str) -> impl Fn(rusqlite::Error) -> Error + 'a {
-    move |e| Error::parse(path, None, format!("{doing}: {e}"))
+    move |e| {
+        let message = if is_damage(&e) {
+            damaged(&e)
+        } else {
+            format!("{doing}: {e}")
+        };
+        Error::parse(path, None, message)
+    }
+}
+
+/// Whether `e` means the file is damaged: SQLite noticed, or a damaged page decoded into a value of the wrong type (a
+/// NULL schema version, text where coverage.py writes an integer), which SQLite does not check.
+fn is_damage(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt)
+        || matches!(
+            e,
+            rusqlite::Error::InvalidColumnType(..) | rusqlite::Error::IntegralValueOutOfRange(..)
+        )
+}
+
+fn damaged(e: &rusqlite::Error) -> String {
+    format!("damaged coverage.py data file ({e}); was it truncated or copied while being written?")
 }
 
 struct Reader<'a> {

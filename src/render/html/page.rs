@@ -85,8 +85,10 @@ pub fn render(page: &FilePage<'_>) -> String {
     }
     out.push_str("<table class=\"src\">\n<tbody>\n");
     let rows: Box<dyn Iterator<Item = u32>> = if text.is_some() {
-        let n = (source_lines.len() as u32).max(last_measured);
-        Box::new(1..=n)
+        // Every source line, then only the measured lines beyond the source's end: a line number of 4 billion in the
+        // data is one row, not 4 billion.
+        let n = u32::try_from(source_lines.len()).unwrap_or(u32::MAX);
+        Box::new((1..=n).chain(page.file.lines.range(n.saturating_add(1)..).map(|(&l, _)| l)))
     } else {
         Box::new(page.file.lines.keys().copied())
     };

@@ -1,0 +1,1 @@
+SECRET = 'do not publish'
