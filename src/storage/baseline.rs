@@ -218,12 +218,12 @@ pub struct BaselineReport {
     /// The commit the baseline measured.
     #[serde(default)]
     pub sha: Option<String>,
+    #[serde(rename = "match", default)]
+    pub matched: Option<Match>,
     /// The branch it was recorded for (another than the one looked for, when the base commit has a baseline only
     /// there).
     #[serde(default)]
     pub branch: Option<String>,
-    #[serde(rename = "match", default)]
-    pub matched: Option<Match>,
     #[serde(default)]
     pub commits_behind: Option<usize>,
     #[serde(default)]
@@ -247,8 +247,8 @@ impl BaselineReport {
             base_sha: query.sha.clone(),
             build_id: found.map(|f| f.build.build_id.clone()),
             sha: found.map(|f| f.metadata.sha.clone()),
-            branch: found.map(|f| f.metadata.branch.clone()),
             matched: found.map(|f| f.matched),
+            branch: found.map(|f| f.metadata.branch.clone()),
             commits_behind: found.and_then(|f| f.commits_behind),
             tests_exit_status: found.map(|f| f.metadata.tests_exit_status),
             percent: found.map(|f| f.metadata.totals.percent),
