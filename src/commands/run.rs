@@ -286,7 +286,11 @@ impl Job<'_> {
             }
             runs
         };
-        self.phases.push("tests", started.elapsed());
+        if plans.iter().any(|p| matches!(p.tests, Tests::Run { .. })) {
+            self.phases.push("tests", started.elapsed());
+        } else {
+            self.phases.push("read", started.elapsed());
+        }
 
         let (env, warnings) = (self.env, self.warnings);
         let mut merged = Coverage::default();
