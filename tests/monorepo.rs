@@ -10,18 +10,7 @@ use std::process::Output;
 use common::GitRepo;
 use serde_json::Value;
 
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
+use common::{read_json, text};
 
 /// `prowcov ARGS` in `dir`, outside Prow (none of Prow's variables leak in).
 fn prowcov(dir: &Path, args: &[&str]) -> Output {

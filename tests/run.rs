@@ -12,7 +12,6 @@ use std::process::{Command, Output};
 
 use common::GitRepo;
 use common::fake_github::{BOT, Fixture};
-use serde_json::Value;
 
 const TOKEN: &str = "ghp_prowcovRunTestToken0123456789abcdefQ";
 const BUCKET: &str = "prow-artifacts";
@@ -20,18 +19,7 @@ const POST_JOB: &str = "post-demo-coverage";
 const PRE_JOB: &str = "pull-demo-coverage";
 const PERIODIC_JOB: &str = "ci-demo-coverage";
 
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
+use common::{read_json, text};
 
 /// `prowcov ARGS` in `dir` with exactly `env` from Prow's variables (none leak in from the test's environment).
 fn prowcov_in(dir: &Path, env: &BTreeMap<String, String>, args: &[&str]) -> Output {
