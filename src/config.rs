@@ -690,7 +690,7 @@ pub struct LoadedConfig {
 
 impl Config {
     /// Finds the configuration for the repository at `root` (or reads `explicit`), then applies the environment
-    /// (`env` looks a variable up; pass `&|v| std::env::var(v).ok()` for the process's).
+    /// (`env` looks a variable up: `&|v| env.var(v)` over the snapshot `main` took, `crate::env::Env`).
     ///
     /// Discovery: `explicit` if given (a file named `pyproject.toml` is read for its `[tool.prowcov]` table, which
     /// must exist); else `<root>/.prowcov.toml`; else `[tool.prowcov]` in `<root>/pyproject.toml`; else defaults.
