@@ -145,6 +145,29 @@ impl Reader {
     }
 }
 
+/// A sub-directory's coverage as the repository's: paths relative to `prefix` (the directory it was read in,
+/// relative to `root`) become repo-relative, and with `owns` (globs) only the files it matches are kept.
+pub fn rebase(coverage: Coverage, prefix: &str, root: &Path, owns: &[String]) -> Result<Coverage> {
+    if prefix.is_empty() && owns.is_empty() {
+        return Ok(coverage);
+    }
+    let owned = crate::glob::Globs::new(owns, "paths")?;
+    let files = coverage
+        .files
+        .into_iter()
+        .map(|(key, file)| {
+            let key = if prefix.is_empty() || key.starts_with('/') {
+                crate::model::path::normalize(&key, root)
+            } else {
+                crate::model::path::normalize(&format!("{prefix}/{key}"), root)
+            };
+            (key, file)
+        })
+        .filter(|(key, _)| owns.is_empty() || owned.is_match(key))
+        .collect();
+    Ok(Coverage { files })
+}
+
 /// What the coverage tools leave unmeasured on purpose, for the change analysis: coverage.py's `omit` (from `config`,
 /// relative to `root`) and Go's test files.
 pub fn unmeasured(config: &CoverageConfig, root: &Path) -> Result<Vec<Unmeasured>> {
@@ -186,4 +209,27 @@ fn progress_bar(len: usize) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FileCoverage;
+
+    #[test]
+    fn a_suites_paths_become_the_repositorys_and_it_keeps_what_it_owns() {
+        let mut coverage = Coverage::default();
+        for key in ["src/a.py", "/repo/services/api/src/b.py", "../shared/c.py"] {
+            coverage.files.insert(key.to_owned(), FileCoverage::default());
+        }
+        let root = Path::new("/repo");
+        let rebased = rebase(coverage.clone(), "services/api", root, &[]).expect("rebase");
+        let keys: Vec<&str> = rebased.files.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["services/api/src/a.py", "services/api/src/b.py", "services/shared/c.py"]
+        );
+        let owned = rebase(coverage, "services/api", root, &["services/api/**".to_owned()]).expect("rebase");
+        assert_eq!(owned.files.len(), 2, "the shared file is not the suite's");
+    }
 }

@@ -437,24 +437,7 @@ impl Job<'_> {
         let coverage = load::Reader::new(&options, env, warnings)?
             .tolerate_unparsable()
             .read(profiles)?;
-        if plan.prefix.is_empty() && plan.paths.is_empty() {
-            return Ok(coverage);
-        }
-        let owns = crate::glob::Globs::new(&plan.paths, "paths")?;
-        let files = coverage
-            .files
-            .into_iter()
-            .map(|(key, file)| {
-                let key = if plan.prefix.is_empty() || key.starts_with('/') {
-                    crate::model::path::normalize(&key, &self.s.root)
-                } else {
-                    crate::model::path::normalize(&format!("{}/{key}", plan.prefix), &self.s.root)
-                };
-                (key, file)
-            })
-            .filter(|(key, _)| plan.paths.is_empty() || owns.is_match(key))
-            .collect();
-        Ok(Coverage { files })
+        load::rebase(coverage, &plan.prefix, &self.s.root, &plan.paths)
     }
 
     /// Writes `coverage` as the artifact `name` (prowcov JSON with line detail).
