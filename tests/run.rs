@@ -986,3 +986,90 @@ fn a_coverage_file_older_than_the_commit_is_read_with_a_warning() {
         text(&out)
     );
 }
+
+/// The monorepo of tests/monorepo.rs as Prow runs it: baselines in the GCS emulator, the comment through the fake
+/// GitHub, two pushes of one PR (the second compared with the first), each suite on its row (issue 12).
+#[test]
+#[ignore = "needs coverage.py, pytest, Go and fake-gcs-server (scripts/test provisions them)"]
+fn a_monorepo_in_prow_with_the_gcs_emulator_and_the_github_mock() {
+    use common::monorepo::{commit, monorepo};
+    let (gcs, _gcs_data) = common::emulators::fake_gcs(BUCKET);
+    let github = Fixture::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("oauth");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("token");
+    let repo = GitRepo::init(&dir.path().join("mono"));
+    let base = commit(&repo, "base", &monorepo(false, false));
+    let run = |job: ProwJob, expect: i32| -> Output {
+        let job = job
+            .services(&gcs, &github, &token_file)
+            .set("PROWCOV_BASELINE_JOB", POST_JOB);
+        let out = prowcov_in(&repo.dir, &job.env, &["run"]);
+        assert_eq!(out.status.code(), Some(expect), "{}", text(&out));
+        out
+    };
+    let post_artifacts = dir.path().join("post");
+    run(
+        ProwJob::new("postsubmit", POST_JOB, "100", &post_artifacts).refs(&base, None),
+        0,
+    );
+    assert_eq!(
+        read_json(&post_artifacts.join("summary.json"))["suites"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+
+    // PR 7's first push adds an untested function to the API; Prow checks out the PR merged into main.
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let first = commit(&repo, "twice", &monorepo(true, false));
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--no-ff", "-m", "merge PR 7", "feature"]);
+    github.fake.state().pr_head = first.clone();
+    let pre_artifacts = dir.path().join("pre");
+    run(
+        ProwJob::new("presubmit", PRE_JOB, "200", &pre_artifacts).refs(&base, Some(&first)),
+        1,
+    );
+    let comments = github.fake.state().comments.clone();
+    assert_eq!(comments.len(), 1);
+    let body = &comments[0].2;
+    assert!(
+        body.contains("### Suites (3 suites)") && body.contains("### Components (2 components)"),
+        "{body}"
+    );
+    assert!(body.contains("❌ patch coverage"), "the api component's gate: {body}");
+    let pre = read_json(&pre_artifacts.join("summary.json"));
+    assert_eq!(pre["baseline"]["match"], "exact", "{pre:#}");
+
+    // The second push tests the new function: the comment is edited, and says what changed since the first push.
+    repo.git(&["checkout", "-q", "feature"]);
+    let mut files = monorepo(true, false);
+    for (path, content) in &mut files {
+        if *path == "services/api/tests/test_calc.py" {
+            content.push_str("\n\ndef test_twice():\n    from api.calc import twice\n    assert twice(2) == 4\n    assert twice(0) == 0\n");
+        }
+    }
+    let second = commit(&repo, "test twice", &files);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["reset", "-q", "--hard", &base]);
+    repo.git(&["merge", "-q", "--no-ff", "-m", "merge PR 7", "feature"]);
+    github.fake.state().pr_head = second.clone();
+    run(
+        ProwJob::new("presubmit", PRE_JOB, "201", &pre_artifacts).refs(&base, Some(&second)),
+        0,
+    );
+    let comments = github.fake.state().comments.clone();
+    assert_eq!(comments.len(), 1, "edited in place");
+    let body = &comments[0].2;
+    assert!(
+        body.contains(&format!(
+            "- **Since the previous push** {} (build 200): **+",
+            &first[..10]
+        )),
+        "{body}"
+    );
+    let pre = read_json(&pre_artifacts.join("summary.json"));
+    assert_eq!(pre["previous_push"]["sha"], first.as_str(), "{pre:#}");
+    assert_eq!(pre["gate"]["passed"], true, "{pre:#}");
+}

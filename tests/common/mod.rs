@@ -5,6 +5,7 @@
 
 pub mod emulators;
 pub mod fake_github;
+pub mod monorepo;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
