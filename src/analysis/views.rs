@@ -131,3 +131,121 @@ pub fn build(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::changes::{ChangeSet, ChangeStatus, FileChange, Refs};
+    use crate::analysis::filter::Filter;
+    use crate::analysis::{DiffInputs, DiffReport};
+    use crate::model::FileCoverage;
+
+    fn file(covered: u32, total: u32) -> FileCoverage {
+        let mut f = FileCoverage::default();
+        f.lines.extend((1..=total).map(|l| (l, u64::from(l <= covered))));
+        f
+    }
+
+    fn report(base: &Coverage, head: &Coverage, changed: &[&str]) -> DiffReport {
+        let files = changed
+            .iter()
+            .map(|p| FileChange {
+                path: (*p).to_owned(),
+                old_path: None,
+                status: ChangeStatus::Modified,
+                changed_lines: vec![1, 2],
+            })
+            .collect();
+        DiffReport::build(DiffInputs {
+            base,
+            head,
+            changes: &ChangeSet {
+                refs: Refs {
+                    base_ref: "main".into(),
+                    base_source: "default".into(),
+                    base_sha: "b".repeat(40),
+                    head_ref: "HEAD".into(),
+                    head_sha: "c".repeat(40),
+                    merge_base_sha: "b".repeat(40),
+                },
+                files,
+            },
+            attributes: &Default::default(),
+            filter: &Filter::everything(),
+            gate: &GateConfig::default(),
+        })
+    }
+
+    fn spec(kind: ViewKind, name: &str, members: Members, gate: Option<GateConfig>) -> ViewSpec {
+        ViewSpec {
+            kind,
+            name: name.to_owned(),
+            members,
+            gate,
+            failed: None,
+        }
+    }
+
+    #[test]
+    fn components_suites_and_the_rest() {
+        let base = Coverage {
+            files: [("api/a.py".to_owned(), file(4, 4)), ("lib/b.py".to_owned(), file(2, 4))].into(),
+        };
+        let head = Coverage {
+            files: [
+                ("api/a.py".to_owned(), file(2, 4)),
+                ("lib/b.py".to_owned(), file(2, 4)),
+                ("x.py".to_owned(), file(1, 1)),
+            ]
+            .into(),
+        };
+        let r = report(&base, &head, &["api/a.py"]);
+        let drop_gate = GateConfig {
+            max_drop: Some(1.0),
+            ..GateConfig::default()
+        };
+        let specs = [
+            spec(
+                ViewKind::Component,
+                "api",
+                Members::Globs(vec!["api/**".into()]),
+                Some(drop_gate),
+            ),
+            spec(ViewKind::Component, "lib", Members::Globs(vec!["lib/**".into()]), None),
+            spec(ViewKind::Component, "other", Members::Rest, None),
+            spec(
+                ViewKind::Suite,
+                "py",
+                Members::Files(["lib/b.py".to_owned()].into()),
+                None,
+            ),
+        ];
+        let views = build(&r, &base, &head, &specs, true).expect("views");
+        let got: Vec<(&str, usize, Option<f64>)> = views.iter().map(|v| (v.name.as_str(), v.files, v.delta)).collect();
+        assert_eq!(
+            got,
+            [
+                ("api", 1, Some(-50.0)),
+                ("lib", 1, Some(0.0)),
+                ("other", 1, None),
+                ("py", 1, Some(0.0))
+            ]
+        );
+        assert!(!views[0].passed(), "a 50-point drop fails api's gate");
+        assert_eq!(
+            (views[0].patch.covered, views[0].patch.total),
+            (2, 2),
+            "changed lines 1-2 ran"
+        );
+        // Without a baseline there is no drop to gate.
+        let views = build(&r, &base, &head, &specs, false).expect("views");
+        assert!(views[0].passed());
+        // `other` is left out when every file is in a component.
+        let all = [
+            spec(ViewKind::Component, "all", Members::Globs(vec!["**".into()]), None),
+            specs[2].clone(),
+        ];
+        let views = build(&r, &base, &head, &all, true).expect("views");
+        assert_eq!(views.len(), 1);
+    }
+}
