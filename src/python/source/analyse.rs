@@ -1,0 +1,219 @@
+//! [`analyse`]: one source file to its statements, excluded lines and possible arcs, as coverage.py 7.17's
+//! `PythonParser` computes them on Python 3.11 (`parse_source`, `arcs`, `lines_matching` for the partial-branch
+//! lines), plus the errors for a file it cannot parse.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ruff_python_ast::{Mod, PythonVersion};
+use ruff_python_parser::{Mode, ParseOptions};
+
+use super::arcs::{Analyzer, Arc};
+use super::exclusions::{self, Exclusions};
+use super::statements::Statements;
+use super::text::{self, LineIndex};
+use super::tokens;
+use super::tree::Builder;
+
+/// What coverage.py learns from parsing one source file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileAnalysis {
+    /// `PythonParser.statements`: executable lines, first lines of their statements, sorted.
+    pub statements: Vec<u32>,
+    /// `PythonParser.excluded`, sorted.
+    pub excluded: Vec<u32>,
+    /// `PythonParser.arcs()`: possible `(from, to)` arcs between first lines, negative for code-object entry and
+    /// exit, sorted.
+    pub arcs: Vec<(i64, i64)>,
+    /// `no_branch_lines()`: lines matching the partial-branch regexes, sorted.
+    pub no_branch: Vec<u32>,
+    /// The multi-line map: `first[line]` is the first line of the statement holding `line`.
+    first: Vec<u32>,
+    fixers: BTreeMap<Arc, Option<Arc>>,
+}
+
+impl FileAnalysis {
+    /// `first_line`: the first line of the statement holding `line` (negative lines map to negative lines).
+    pub fn first_line(&self, line: i64) -> i64 {
+        let map = |l: i64| u32::try_from(l).map_or(l, |u| i64::from(self.first.get(u as usize).copied().unwrap_or(u)));
+        if line < 0 { -map(-line) } else { map(line) }
+    }
+
+    /// `translate_arcs` for one measured arc: the with-jump fix, then first lines; `None` when it is dropped.
+    pub fn translate_arc(&self, arc: (i64, i64)) -> Option<(i64, i64)> {
+        let (a, b) = self.fixers.get(&arc).copied().unwrap_or(Some(arc))?;
+        Some((self.first_line(a), self.first_line(b)))
+    }
+}
+
+/// Why a file could not be analysed. `kind` tells the caller whether coverage.py would fail too (`Syntax`,
+/// `Encoding`, `TooDeep`: report it as coverage.py's "couldn't parse") or might succeed (`Unsupported`: fall back
+/// to coverage.py for this file).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: cannot parse as Python source: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct SourceError {
+    pub path: PathBuf,
+    pub line: Option<u32>,
+    pub kind: SourceErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceErrorKind {
+    /// A syntax or indentation error (Python 3.11's grammar).
+    Syntax,
+    /// A bad or unknown encoding declaration.
+    Encoding,
+    /// Nesting past CPython's limits (brackets, indentation).
+    TooDeep,
+    /// Something this analyser does not handle: a file of 4 GiB or more, NUL bytes.
+    Unsupported,
+}
+
+impl SourceError {
+    pub(crate) fn new(kind: SourceErrorKind, line: Option<u32>, message: String) -> Self {
+        Self {
+            path: PathBuf::new(),
+            line,
+            kind,
+            message,
+        }
+    }
+
+    fn at(mut self, path: &Path) -> Self {
+        self.path = path.to_path_buf();
+        self
+    }
+}
+
+impl From<SourceError> for crate::error::Error {
+    fn from(e: SourceError) -> Self {
+        crate::error::Error::Parse {
+            path: e.path,
+            line: e.line.map(u64::from),
+            message: e.message,
+        }
+    }
+}
+
+/// Analyses one Python source file as coverage.py 7.17 does under Python 3.11: `bytes` is the file's content,
+/// `path` only names it in errors. Pure: no I/O, no environment.
+pub fn analyse(path: &Path, bytes: &[u8], exclusions: &Exclusions) -> Result<FileAnalysis, SourceError> {
+    analyse_inner(bytes, exclusions).map_err(|e| e.at(path))
+}
+
+fn analyse_inner(bytes: &[u8], exclusions: &Exclusions) -> Result<FileAnalysis, SourceError> {
+    if u32::try_from(bytes.len()).is_err() {
+        return Err(SourceError::new(
+            SourceErrorKind::Unsupported,
+            None,
+            "the file is 4 GiB or larger".into(),
+        ));
+    }
+    let text = text::decode(bytes)?;
+    if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+        let line = LineIndex::new(&text).line_of(u32::try_from(at).unwrap_or(u32::MAX));
+        return Err(SourceError::new(
+            SourceErrorKind::Syntax,
+            Some(line),
+            "source code string cannot contain null bytes".into(),
+        ));
+    }
+    let lines = LineIndex::new(&text);
+    let line_count = lines.line_count();
+    // The tokenizer goes first: it refuses nesting CPython refuses, before the recursive parser sees it.
+    let toks = tokens::tokenize(&text)?;
+    let module = parse(&text, &lines)?;
+    let first = tokens::multiline_map(&toks, line_count);
+    let tree = Builder::module(&lines, &module.body);
+
+    let mut excluded = match exclusions.exclude() {
+        Some(regex) => exclusions::lines_matching(regex, &text, &lines, &first),
+        None => vec![false; first.len()],
+    };
+    exclusions::swallow_suites(&toks, &mut excluded);
+    let empty = !toks.iter().any(|t| t.significant());
+    let raw = if empty {
+        vec![false; first.len()]
+    } else {
+        Statements::of_module(&tree, line_count)
+    };
+    // `self.excluded = self.first_lines(self.excluded)`.
+    let mut mapped = vec![false; first.len()];
+    for (line, &is) in excluded.iter().enumerate() {
+        if is && let Some(&f) = first.get(line) {
+            mapped[f as usize] = true;
+        }
+    }
+    let mut excluded = mapped;
+    let docstrings = exclusions::apply_tree(&tree, &raw, &mut excluded);
+
+    let ignore = |l: usize| excluded[l] || docstrings[l];
+    let mut is_statement = vec![false; first.len()];
+    for (line, &r) in raw.iter().enumerate() {
+        if r && !ignore(line) {
+            is_statement[first[line] as usize] = true;
+        }
+    }
+    let statements: Vec<u32> = (0..first.len())
+        .filter(|&l| is_statement[l] && !ignore(l))
+        .map(to_line)
+        .collect();
+
+    let mut first_raw = vec![false; first.len()];
+    for (line, &r) in raw.iter().enumerate() {
+        if r {
+            first_raw[first[line] as usize] = true;
+        }
+    }
+    let arcs = Analyzer::run(&tree, &first, &first_raw);
+    let no_branch = match exclusions.partial() {
+        Some(regex) => exclusions::lines_matching(regex, &text, &lines, &first),
+        None => Vec::new(),
+    };
+    Ok(FileAnalysis {
+        statements,
+        excluded: flagged(&excluded),
+        arcs: arcs.arcs,
+        no_branch: flagged(&no_branch),
+        first,
+        fixers: arcs.fixers,
+    })
+}
+
+fn to_line(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+fn flagged(lines: &[bool]) -> Vec<u32> {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|&(_, &f)| f)
+        .map(|(l, _)| to_line(l))
+        .collect()
+}
+
+/// Parses with Python 3.11's grammar: syntax newer than the oracle's Python is an error, as it is for coverage.py
+/// running there.
+fn parse(text: &str, lines: &LineIndex) -> Result<ruff_python_ast::ModModule, SourceError> {
+    let options = ParseOptions::from(Mode::Module).with_target_version(PythonVersion::PY311);
+    let parsed = ruff_python_parser::parse(text, options).map_err(|e| {
+        SourceError::new(
+            SourceErrorKind::Syntax,
+            Some(lines.line_of(e.location.start().to_u32())),
+            e.error.to_string(),
+        )
+    })?;
+    if let Some(e) = parsed.unsupported_syntax_errors().first() {
+        return Err(SourceError::new(
+            SourceErrorKind::Syntax,
+            Some(lines.line_of(e.range.start().to_u32())),
+            e.to_string(),
+        ));
+    }
+    match parsed.into_syntax() {
+        Mod::Module(m) => Ok(m),
+        Mod::Expression(_) => Err(SourceError::new(SourceErrorKind::Syntax, None, "not a module".into())),
+    }
+}

@@ -1,0 +1,489 @@
+//! The statement tree the analysis works on, built once from ruff's AST: only what coverage.py and CPython's
+//! compiler look at (lines, bodies, tests), in CPython's shape (`elif` as an `if` in the `else` body).
+//!
+//! Line numbers are CPython's `lineno`/`end_lineno` (the `def`/`class` line for a decorated definition).
+
+use ruff_python_ast::{self as ast, Expr, Number, Pattern, Stmt, UnaryOp};
+use ruff_text_size::Ranged;
+
+use super::text::LineIndex;
+
+pub(crate) struct Node {
+    /// CPython's `lineno`.
+    pub line: u32,
+    /// CPython's `end_lineno`.
+    pub end_line: u32,
+    pub kind: Kind,
+}
+
+pub(crate) enum Kind {
+    /// A simple statement that compiles to code and flows on.
+    Simple,
+    /// A statement CPython compiles to no code at all: `global`, `nonlocal`, an annotation that is not evaluated.
+    NoCode,
+    /// An expression statement; `string` when it is a string constant (a docstring when first in a body).
+    Expr {
+        string: bool,
+    },
+    Def(Box<Def>),
+    If {
+        test: Test,
+        body: Vec<Node>,
+        orelse: Vec<Node>,
+    },
+    While {
+        test: Test,
+        body: Vec<Node>,
+        orelse: Vec<Node>,
+    },
+    For {
+        iter_line: u32,
+        body: Vec<Node>,
+        orelse: Vec<Node>,
+    },
+    With {
+        body: Vec<Node>,
+    },
+    Try {
+        body: Vec<Node>,
+        handlers: Vec<Handler>,
+        orelse: Vec<Node>,
+        finalbody: Vec<Node>,
+    },
+    Match {
+        cases: Vec<Case>,
+    },
+    Return,
+    Raise,
+    Break,
+    Continue,
+    Assert {
+        test: Test,
+    },
+}
+
+pub(crate) struct Def {
+    pub is_class: bool,
+    /// The line of each decorator's expression.
+    pub decorators: Vec<u32>,
+    pub body: Vec<Node>,
+}
+
+pub(crate) struct Handler {
+    pub line: u32,
+    pub body: Vec<Node>,
+}
+
+pub(crate) struct Case {
+    pub pattern_line: u32,
+    pub pattern_end_line: u32,
+    /// coverage.py's `_case_is_irrefutable`: a wildcard or capture pattern and no guard.
+    pub irrefutable: bool,
+    pub guard: Option<Test>,
+    pub body: Vec<Node>,
+}
+
+/// A test expression as CPython's compiler and coverage.py's arc analysis each see it.
+#[derive(Clone, Copy)]
+pub(crate) struct Test {
+    pub line: u32,
+    /// After CPython's constant folding, can the test be true, can it be false.
+    pub can_true: bool,
+    pub can_false: bool,
+    /// coverage.py's `is_constant_test_expr`: `Some(value)` for a test it treats as constant.
+    pub coverage_constant: Option<bool>,
+}
+
+/// Scope facts that change what an annotation compiles to.
+#[derive(Clone, Copy)]
+struct Scope {
+    function: bool,
+    future_annotations: bool,
+}
+
+pub(crate) struct Builder<'a> {
+    lines: &'a LineIndex,
+    future_annotations: bool,
+}
+
+impl<'a> Builder<'a> {
+    pub(crate) fn module(lines: &'a LineIndex, body: &[Stmt]) -> Vec<Node> {
+        let builder = Builder {
+            lines,
+            future_annotations: has_future_annotations(body),
+        };
+        builder.body(
+            body,
+            Scope {
+                function: false,
+                future_annotations: builder.future_annotations,
+            },
+        )
+    }
+
+    fn line(&self, node: &impl Ranged) -> u32 {
+        self.lines.line_of(node.start().to_u32())
+    }
+
+    fn end_line(&self, node: &impl Ranged) -> u32 {
+        // The end offset is one past the last character; the last character's line is the end line.
+        self.lines.line_of(node.end().to_u32().saturating_sub(1))
+    }
+
+    fn body(&self, body: &[Stmt], scope: Scope) -> Vec<Node> {
+        body.iter().map(|s| self.stmt(s, scope)).collect()
+    }
+
+    fn stmt(&self, stmt: &Stmt, scope: Scope) -> Node {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.stmt_inner(stmt, scope))
+    }
+
+    fn stmt_inner(&self, stmt: &Stmt, scope: Scope) -> Node {
+        let mut line = self.line(stmt);
+        let end_line = self.end_line(stmt);
+        let kind = match stmt {
+            Stmt::FunctionDef(def) => {
+                line = self.line(&def.name);
+                let inner = Scope {
+                    function: true,
+                    ..scope
+                };
+                Kind::Def(Box::new(Def {
+                    is_class: false,
+                    decorators: def.decorator_list.iter().map(|d| self.line(&d.expression)).collect(),
+                    body: self.body(&def.body, inner),
+                }))
+            }
+            Stmt::ClassDef(def) => {
+                line = self.line(&def.name);
+                let inner = Scope {
+                    function: false,
+                    ..scope
+                };
+                Kind::Def(Box::new(Def {
+                    is_class: true,
+                    decorators: def.decorator_list.iter().map(|d| self.line(&d.expression)).collect(),
+                    body: self.body(&def.body, inner),
+                }))
+            }
+            Stmt::Return(_) => Kind::Return,
+            Stmt::Raise(_) => Kind::Raise,
+            Stmt::Break(_) => Kind::Break,
+            Stmt::Continue(_) => Kind::Continue,
+            Stmt::Global(_) | Stmt::Nonlocal(_) => Kind::NoCode,
+            Stmt::AnnAssign(ann) => {
+                if annotation_compiles(ann, scope) {
+                    Kind::Simple
+                } else {
+                    Kind::NoCode
+                }
+            }
+            Stmt::Expr(e) => Kind::Expr {
+                string: matches!(&*e.value, Expr::StringLiteral(_)),
+            },
+            Stmt::Assert(a) => Kind::Assert {
+                test: self.test(&a.test),
+            },
+            Stmt::If(s) => self.if_chain(&s.test, &s.body, &s.elif_else_clauses, scope),
+            Stmt::While(s) => Kind::While {
+                test: self.test(&s.test),
+                body: self.body(&s.body, scope),
+                orelse: self.body(&s.orelse, scope),
+            },
+            Stmt::For(s) => Kind::For {
+                iter_line: self.line(&*s.iter),
+                body: self.body(&s.body, scope),
+                orelse: self.body(&s.orelse, scope),
+            },
+            Stmt::With(s) => Kind::With {
+                body: self.body(&s.body, scope),
+            },
+            Stmt::Try(s) => Kind::Try {
+                body: self.body(&s.body, scope),
+                handlers: s
+                    .handlers
+                    .iter()
+                    .map(|h| {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        Handler {
+                            line: self.line(h),
+                            body: self.body(&h.body, scope),
+                        }
+                    })
+                    .collect(),
+                orelse: self.body(&s.orelse, scope),
+                finalbody: self.body(&s.finalbody, scope),
+            },
+            Stmt::Match(s) => Kind::Match {
+                cases: s
+                    .cases
+                    .iter()
+                    .map(|c| Case {
+                        pattern_line: self.line(&c.pattern),
+                        pattern_end_line: self.end_line(&c.pattern),
+                        irrefutable: c.guard.is_none() && irrefutable(&c.pattern),
+                        guard: c.guard.as_deref().map(|g| self.test(g)),
+                        body: self.body(&c.body, scope),
+                    })
+                    .collect(),
+            },
+            Stmt::Delete(_)
+            | Stmt::TypeAlias(_)
+            | Stmt::Assign(_)
+            | Stmt::AugAssign(_)
+            | Stmt::Import(_)
+            | Stmt::ImportFrom(_)
+            | Stmt::Pass(_)
+            | Stmt::IpyEscapeCommand(_) => Kind::Simple,
+        };
+        Node { line, end_line, kind }
+    }
+
+    /// ruff keeps `elif`/`else` clauses in a list; CPython nests each `elif` as an `if` in the `else` body, with
+    /// the `elif` keyword's line and the end of the chain as its extent.
+    fn if_chain(&self, test: &Expr, body: &[Stmt], clauses: &[ast::ElifElseClause], scope: Scope) -> Kind {
+        let orelse = match clauses.split_first() {
+            None => Vec::new(),
+            Some((first, rest)) => match &first.test {
+                None => self.body(&first.body, scope),
+                Some(elif_test) => {
+                    let end_line = clauses.last().map_or(self.end_line(first), |c| self.end_line(c));
+                    vec![Node {
+                        line: self.line(first),
+                        end_line,
+                        kind: self.if_chain(elif_test, &first.body, rest, scope),
+                    }]
+                }
+            },
+        };
+        Kind::If {
+            test: self.test(test),
+            body: self.body(body, scope),
+            orelse,
+        }
+    }
+
+    fn test(&self, expr: &Expr) -> Test {
+        let folded = truth(expr);
+        Test {
+            line: self.line(expr),
+            can_true: folded.can_true,
+            can_false: folded.can_false,
+            coverage_constant: coverage_constant(expr),
+        }
+    }
+}
+
+/// `from __future__ import annotations` at the top of the module (after an optional docstring).
+fn has_future_annotations(body: &[Stmt]) -> bool {
+    let mut stmts = body.iter().peekable();
+    if let Some(Stmt::Expr(e)) = stmts.peek()
+        && matches!(&*e.value, Expr::StringLiteral(_))
+    {
+        stmts.next();
+    }
+    for stmt in stmts {
+        match stmt {
+            Stmt::ImportFrom(i) if i.level == 0 && i.module.as_ref().is_some_and(|m| m.as_str() == "__future__") => {
+                if i.names.iter().any(|n| n.name.as_str() == "annotations") {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// CPython 3.11's `compiler_annassign`: does this annotated assignment compile to any code?
+fn annotation_compiles(ann: &ast::StmtAnnAssign, scope: Scope) -> bool {
+    if ann.value.is_some() {
+        return true;
+    }
+    match &*ann.target {
+        // The object (and for a subscript, the index) is evaluated, in any scope.
+        Expr::Attribute(_) | Expr::Subscript(_) => true,
+        // A simple name is stored in `__annotations__` in a module or class; a parenthesised one evaluates its
+        // annotation there unless annotations are postponed. In a function, neither compiles to anything.
+        _ => !scope.function && (ann.simple || !scope.future_annotations),
+    }
+}
+
+/// coverage.py's `_case_is_irrefutable`, without the guard check.
+fn irrefutable(pattern: &Pattern) -> bool {
+    let mut pattern = pattern;
+    while let Pattern::MatchOr(or) = pattern {
+        match or.patterns.last() {
+            Some(last) => pattern = last,
+            None => return false,
+        }
+    }
+    while let Pattern::MatchAs(ast::PatternMatchAs {
+        pattern: Some(inner), ..
+    }) = pattern
+    {
+        pattern = inner;
+    }
+    matches!(pattern, Pattern::MatchAs(ast::PatternMatchAs { pattern: None, .. }))
+}
+
+/// Whether a folded test can be true and can be false.
+#[derive(Clone, Copy)]
+struct Truth {
+    can_true: bool,
+    can_false: bool,
+}
+
+const UNKNOWN: Truth = Truth {
+    can_true: true,
+    can_false: true,
+};
+
+fn known(value: bool) -> Truth {
+    Truth {
+        can_true: value,
+        can_false: !value,
+    }
+}
+
+/// What CPython 3.11 makes of a test: the AST optimizer folds constants (`__debug__`, unary operators and tuples of
+/// constants), `compiler_jump_if` splits `not`, `and`, `or` and conditional expressions into jumps, and the CFG
+/// optimizer removes the jumps on constants and the code they make unreachable.
+fn truth(expr: &Expr) -> Truth {
+    if let Some(value) = folded_constant(expr) {
+        return known(value);
+    }
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || match expr {
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => {
+            let inner = truth(&u.operand);
+            Truth {
+                can_true: inner.can_false,
+                can_false: inner.can_true,
+            }
+        }
+        Expr::BoolOp(b) => {
+            let and = b.op == ast::BoolOp::And;
+            // `and`: true only when every value can be true; false when some value can be false after values that
+            // can all be true. `or` mirrors it.
+            let mut reach = true;
+            let mut short = false;
+            for value in &b.values {
+                let t = truth(value);
+                let (go_on, stop) = if and {
+                    (t.can_true, t.can_false)
+                } else {
+                    (t.can_false, t.can_true)
+                };
+                short |= reach && stop;
+                reach &= go_on;
+            }
+            if and {
+                Truth {
+                    can_true: reach,
+                    can_false: short,
+                }
+            } else {
+                Truth {
+                    can_true: short,
+                    can_false: reach,
+                }
+            }
+        }
+        Expr::If(e) => {
+            let test = truth(&e.test);
+            let body = truth(&e.body);
+            let orelse = truth(&e.orelse);
+            Truth {
+                can_true: (test.can_true && body.can_true) || (test.can_false && orelse.can_true),
+                can_false: (test.can_true && body.can_false) || (test.can_false && orelse.can_false),
+            }
+        }
+        _ => UNKNOWN,
+    })
+}
+
+/// The truth value of an expression CPython's AST optimizer folds to a constant, if it does.
+fn folded_constant(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::BooleanLiteral(b) => Some(b.value),
+        Expr::NoneLiteral(_) => Some(false),
+        Expr::EllipsisLiteral(_) => Some(true),
+        Expr::StringLiteral(s) => Some(!s.value.is_empty()),
+        Expr::BytesLiteral(b) => Some(!b.value.is_empty()),
+        Expr::NumberLiteral(n) => Some(number_truth(&n.value)),
+        Expr::Name(n) if n.id.as_str() == "__debug__" => Some(true),
+        Expr::UnaryOp(u) => {
+            let inner = stacker::maybe_grow(64 * 1024, 1024 * 1024, || constant_kind(&u.operand))?;
+            match (u.op, inner) {
+                (UnaryOp::Not, c) => Some(!c.truth()),
+                (UnaryOp::USub | UnaryOp::UAdd, Const::Number(t)) => Some(t),
+                (UnaryOp::Invert, Const::Number(_)) => None,
+                _ => None,
+            }
+        }
+        Expr::Tuple(t) if t.elts.iter().all(|e| constant_kind(e).is_some()) => Some(!t.elts.is_empty()),
+        _ => None,
+    }
+}
+
+/// A folded constant's kind, enough to evaluate unary operators on it.
+#[derive(Clone, Copy)]
+enum Const {
+    Number(bool),
+    Other(bool),
+}
+
+impl Const {
+    fn truth(self) -> bool {
+        match self {
+            Const::Number(t) | Const::Other(t) => t,
+        }
+    }
+}
+
+fn constant_kind(expr: &Expr) -> Option<Const> {
+    match expr {
+        Expr::NumberLiteral(n) => Some(Const::Number(number_truth(&n.value))),
+        Expr::BooleanLiteral(b) => Some(Const::Number(b.value)),
+        Expr::UnaryOp(u) if u.op != UnaryOp::Not => match constant_kind(&u.operand)? {
+            Const::Number(t) if u.op != UnaryOp::Invert => Some(Const::Number(t)),
+            _ => None,
+        },
+        _ => folded_constant(expr).map(Const::Other),
+    }
+}
+
+fn number_truth(n: &Number) -> bool {
+    match n {
+        Number::Int(i) => *i != ast::Int::ZERO,
+        Number::Float(f) => *f != 0.0,
+        Number::Complex { real, imag } => *real != 0.0 || *imag != 0.0,
+    }
+}
+
+/// coverage.py's `is_constant_test_expr` (which differs from CPython's folding: no tuples, `and`/`or` only when all
+/// values are constant).
+fn coverage_constant(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::BooleanLiteral(b) => Some(b.value),
+        Expr::NoneLiteral(_) => Some(false),
+        Expr::EllipsisLiteral(_) => Some(true),
+        Expr::StringLiteral(s) => Some(!s.value.is_empty()),
+        Expr::BytesLiteral(b) => Some(!b.value.is_empty()),
+        Expr::NumberLiteral(n) => Some(number_truth(&n.value)),
+        Expr::Name(n) if n.id.as_str() == "__debug__" => Some(true),
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => {
+            stacker::maybe_grow(64 * 1024, 1024 * 1024, || coverage_constant(&u.operand)).map(|v| !v)
+        }
+        Expr::BoolOp(b) => {
+            let values: Option<Vec<bool>> = b.values.iter().map(coverage_constant).collect();
+            let values = values?;
+            Some(if b.op == ast::BoolOp::Or {
+                values.iter().any(|&v| v)
+            } else {
+                values.iter().all(|&v| v)
+            })
+        }
+        _ => None,
+    }
+}
