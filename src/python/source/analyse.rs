@@ -136,7 +136,7 @@ fn analyse_inner(bytes: &[u8], exclusions: &Exclusions) -> Result<FileAnalysis, 
     let raw = if empty {
         vec![false; first.len()]
     } else {
-        Statements::of_module(&tree, line_count)
+        Statements::of_module(&tree, line_count, &text)
     };
     // `self.excluded = self.first_lines(self.excluded)`.
     let mut mapped = vec![false; first.len()];
@@ -213,7 +213,11 @@ fn parse(text: &str, lines: &LineIndex) -> Result<ruff_python_ast::ModModule, So
         ));
     }
     match parsed.into_syntax() {
-        Mod::Module(m) => Ok(m),
+        Mod::Module(m) => {
+            super::tree::check_future_imports(&m.body)
+                .map_err(|(at, message)| SourceError::new(SourceErrorKind::Syntax, Some(lines.line_of(at)), message))?;
+            Ok(m)
+        }
         Mod::Expression(_) => Err(SourceError::new(SourceErrorKind::Syntax, None, "not a module".into())),
     }
 }

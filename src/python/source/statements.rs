@@ -8,24 +8,128 @@
 //! A `def`/`class` adds its decorator lines and its own line; exception handlers and `finally` bodies are
 //! reachable whenever their `try` is (the handler's setup makes them so); code after a `with` is reachable whenever
 //! the `with` is (its `__exit__` may swallow the exception).
+//!
+//! Dead code still leaves its nested code objects in `co_consts`, and so their lines in the tables, unless the
+//! compiler trims them as trailing unused constants. This follows the common cases: a dead `def`/`class` survives
+//! when reachable code follows it in the same code object (it then uses later constants), or when it is at module
+//! level and the module's end is reachable (the final `return None`). "Uses later constants" is judged from the
+//! statement's text: a literal, or a definition (a new code object).
 
 use super::tree::{Kind, Node};
 
-pub(crate) struct Statements {
+pub(crate) struct Statements<'t> {
+    text: &'t str,
     lines: Vec<bool>,
     /// For each enclosing loop, whether a reachable `break` leaves it.
     loops: Vec<bool>,
+    /// Definitions in dead code of the current code object, kept if reachable code follows.
+    pending: Vec<&'t Node>,
 }
 
-impl Statements {
+impl<'t> Statements<'t> {
     /// The raw statement lines of a module, as a per-line flag (index 0 unused).
-    pub(crate) fn of_module(body: &[Node], line_count: u32) -> Vec<bool> {
+    pub(crate) fn of_module(body: &'t [Node], line_count: u32, text: &'t str) -> Vec<bool> {
         let mut s = Statements {
+            text,
             lines: vec![false; line_count as usize + 2],
             loops: Vec::new(),
+            pending: Vec::new(),
         };
-        s.block(body, true);
+        if s.block(body, true) {
+            s.flush();
+        }
         s.lines
+    }
+
+    /// Reachable code follows the pending dead definitions: their code objects stay.
+    fn flush(&mut self) {
+        for node in std::mem::take(&mut self.pending) {
+            if let Kind::Def(def) = &node.kind {
+                self.mark(def.decorators.first().copied().unwrap_or(node.line));
+                self.code_object(def);
+            }
+        }
+    }
+
+    /// A new code object: its own reachability; loops and pending definitions do not cross it.
+    fn code_object(&mut self, def: &'t super::tree::Def) {
+        let outer_loops = std::mem::take(&mut self.loops);
+        let outer_pending = std::mem::take(&mut self.pending);
+        // A function's docstring compiles to no code (it goes in `co_consts`); a class's is stored in
+        // `__doc__`, a module's too.
+        let body = match def.body.split_first() {
+            Some((first, rest)) if !def.is_class && matches!(first.kind, Kind::Expr { string: true }) => rest,
+            _ => &def.body[..],
+        };
+        self.block(body, true);
+        self.loops = outer_loops;
+        self.pending = outer_pending;
+    }
+
+    /// Whether a statement may load a constant not seen before: a definition (a new code object), or a literal
+    /// in its own code (`None` does not count: a function has it from the start).
+    fn may_add_constant(&self, node: &Node) -> bool {
+        if matches!(node.kind, Kind::Def(_)) {
+            return true;
+        }
+        if matches!(node.kind, Kind::NoCode) {
+            return false;
+        }
+        let (start, end) = (node.header.0 as usize, node.header.1 as usize);
+        let code = self.text.as_bytes().get(start..end).unwrap_or_default();
+        let mut prev_word = false;
+        for (i, &b) in code.iter().enumerate() {
+            let word = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+            if b == b'\'' || b == b'"' || (b.is_ascii_digit() && !prev_word) {
+                return true;
+            }
+            if !prev_word && word {
+                let rest = &code[i..];
+                let is = |kw: &[u8]| {
+                    rest.starts_with(kw)
+                        && rest
+                            .get(kw.len())
+                            .is_none_or(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80))
+                };
+                if is(b"True") || is(b"False") || is(b"import") {
+                    return true;
+                }
+            }
+            if code[i..].starts_with(b"...") {
+                return true;
+            }
+            prev_word = word;
+        }
+        false
+    }
+
+    /// Collects the definitions in a dead statement (not inside other definitions).
+    fn dead(&mut self, node: &'t Node) {
+        let mut bodies: Vec<&'t [Node]> = Vec::new();
+        match &node.kind {
+            Kind::Def(_) => self.pending.push(node),
+            Kind::If { body, orelse, .. } | Kind::While { body, orelse, .. } | Kind::For { body, orelse, .. } => {
+                bodies.extend([&body[..], &orelse[..]]);
+            }
+            Kind::With { body } => bodies.push(body),
+            Kind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                bodies.push(body);
+                bodies.extend(handlers.iter().map(|h| &h.body[..]));
+                bodies.extend([&orelse[..], &finalbody[..]]);
+            }
+            Kind::Match { cases } => bodies.extend(cases.iter().map(|c| &c.body[..])),
+            _ => {}
+        }
+        for body in bodies {
+            for n in body {
+                self.dead(n);
+            }
+        }
     }
 
     fn mark(&mut self, line: u32) {
@@ -35,7 +139,7 @@ impl Statements {
     }
 
     /// Visits a body entered when `reachable`; returns whether control can fall out of its end.
-    fn block(&mut self, body: &[Node], reachable: bool) -> bool {
+    fn block(&mut self, body: &'t [Node], reachable: bool) -> bool {
         let mut live = reachable;
         for node in body {
             live = self.stmt(node, live);
@@ -43,15 +147,19 @@ impl Statements {
         live
     }
 
-    fn stmt(&mut self, node: &Node, reachable: bool) -> bool {
+    fn stmt(&mut self, node: &'t Node, reachable: bool) -> bool {
         if !reachable {
+            self.dead(node);
             return false;
+        }
+        if !self.pending.is_empty() && self.may_add_constant(node) {
+            self.flush();
         }
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.reached(node))
     }
 
     /// A statement control reaches: records its lines and returns whether it completes normally.
-    fn reached(&mut self, node: &Node) -> bool {
+    fn reached(&mut self, node: &'t Node) -> bool {
         if !matches!(node.kind, Kind::NoCode) {
             self.mark(node.line);
         }
@@ -62,10 +170,7 @@ impl Statements {
                 for &line in &def.decorators {
                     self.mark(line);
                 }
-                // A new code object: its own reachability, loops do not cross it.
-                let outer = std::mem::take(&mut self.loops);
-                self.block(&def.body, true);
-                self.loops = outer;
+                self.code_object(def);
                 true
             }
             Kind::If { test, body, orelse } => {

@@ -117,7 +117,8 @@ fn find_cookie(line: &[u8], number: u32, bom: bool) -> Result<Option<Encoding>, 
             }
         }
     };
-    if bom && !matches!(encoding, Encoding::Utf8 { .. }) {
+    // tokenize compares the normalised name itself: a BOM with `coding: utf8` is refused too.
+    if bom && normal != "utf-8" {
         return Err(encoding_error(number, "encoding problem: utf-8".into()));
     }
     Ok(Some(encoding))

@@ -13,6 +13,8 @@ pub(crate) struct Node {
     pub line: u32,
     /// CPython's `end_lineno`.
     pub end_line: u32,
+    /// The byte range of the statement's own code: a compound statement's header, up to its first body statement.
+    pub header: (u32, u32),
     pub kind: Kind,
 }
 
@@ -227,6 +229,8 @@ impl<'a> Builder<'a> {
                     })
                     .collect(),
             },
+            // `del ()` deletes nothing and compiles to nothing.
+            Stmt::Delete(d) if d.targets.iter().all(is_empty_sequence) => Kind::NoCode,
             Stmt::Delete(_)
             | Stmt::TypeAlias(_)
             | Stmt::Assign(_)
@@ -236,7 +240,22 @@ impl<'a> Builder<'a> {
             | Stmt::Pass(_)
             | Stmt::IpyEscapeCommand(_) => Kind::Simple,
         };
-        Node { line, end_line, kind }
+        let body_start = match stmt {
+            Stmt::If(s) => s.body.first().map(Ranged::start),
+            Stmt::While(s) => s.body.first().map(Ranged::start),
+            Stmt::For(s) => s.body.first().map(Ranged::start),
+            Stmt::With(s) => s.body.first().map(Ranged::start),
+            Stmt::Try(s) => s.body.first().map(Ranged::start),
+            Stmt::Match(s) => s.cases.first().map(Ranged::start),
+            _ => None,
+        };
+        let header = (stmt.start().to_u32(), body_start.unwrap_or(stmt.end()).to_u32());
+        Node {
+            line,
+            end_line,
+            header,
+            kind,
+        }
     }
 
     /// ruff keeps `elif`/`else` clauses in a list; CPython nests each `elif` as an `if` in the `else` body, with
@@ -251,6 +270,10 @@ impl<'a> Builder<'a> {
                     vec![Node {
                         line: self.line(first),
                         end_line,
+                        header: (
+                            first.start().to_u32(),
+                            first.body.first().map_or(first.end(), Ranged::start).to_u32(),
+                        ),
                         kind: self.if_chain(elif_test, &first.body, rest, scope),
                     }]
                 }
@@ -271,6 +294,58 @@ impl<'a> Builder<'a> {
             can_false: folded.can_false,
             coverage_constant: coverage_constant(expr),
         }
+    }
+}
+
+/// CPython's `future.c` checks, which `ast.parse` does not make but `compile()` does: `from __future__` imports
+/// only at the top of the module (after a docstring), of features that exist. Returns the offending statement's
+/// start offset and CPython's message.
+pub(crate) fn check_future_imports(body: &[Stmt]) -> Result<(), (u32, String)> {
+    const FEATURES: &[&str] = &[
+        "nested_scopes",
+        "generators",
+        "division",
+        "absolute_import",
+        "with_statement",
+        "print_function",
+        "unicode_literals",
+        "barry_as_FLUFL",
+        "generator_stop",
+        "annotations",
+    ];
+    let mut at_top = true;
+    for (i, stmt) in body.iter().enumerate() {
+        match stmt {
+            Stmt::ImportFrom(f) if f.level == 0 && f.module.as_ref().is_some_and(|m| m.as_str() == "__future__") => {
+                let at = stmt.start().to_u32();
+                if !at_top {
+                    return Err((
+                        at,
+                        "from __future__ imports must occur at the beginning of the file".into(),
+                    ));
+                }
+                for alias in &f.names {
+                    let name = alias.name.as_str();
+                    if name == "braces" {
+                        return Err((at, "not a chance".into()));
+                    }
+                    if !FEATURES.contains(&name) {
+                        return Err((at, format!("future feature {name} is not defined")));
+                    }
+                }
+            }
+            Stmt::Expr(e) if i == 0 && matches!(&*e.value, Expr::StringLiteral(_)) => {}
+            _ => at_top = false,
+        }
+    }
+    Ok(())
+}
+
+fn is_empty_sequence(e: &Expr) -> bool {
+    match e {
+        Expr::Tuple(t) => t.elts.iter().all(is_empty_sequence),
+        Expr::List(l) => l.elts.iter().all(is_empty_sequence),
+        _ => false,
     }
 }
 
