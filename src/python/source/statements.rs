@@ -24,6 +24,8 @@ pub(crate) struct Statements<'t> {
     loops: Vec<bool>,
     /// Definitions in dead code of the current code object, kept if reachable code follows.
     pending: Vec<&'t Node>,
+    /// In a code object coverage.py skips (`__annotate__`): its lines are not recorded, its children's are.
+    muted: bool,
 }
 
 impl<'t> Statements<'t> {
@@ -34,6 +36,7 @@ impl<'t> Statements<'t> {
             lines: vec![false; line_count as usize + 2],
             loops: Vec::new(),
             pending: Vec::new(),
+            muted: false,
         };
         if s.block(body, true) {
             s.flush();
@@ -44,8 +47,14 @@ impl<'t> Statements<'t> {
     /// Reachable code follows the pending dead definitions: their code objects stay.
     fn flush(&mut self) {
         for node in std::mem::take(&mut self.pending) {
-            if let Kind::Def(def) = &node.kind {
-                self.mark(def.decorators.first().copied().unwrap_or(node.line));
+            if !matches!(node.kind, Kind::Def(_)) {
+                // A dead statement's lambdas and comprehensions: their code objects stay.
+                self.mark_always(node.line);
+            } else if let Kind::Def(def) = &node.kind {
+                // The code object's first line (its RESUME), unless coverage.py skips the code object.
+                if !def.annotate {
+                    self.mark(def.decorators.first().copied().unwrap_or(node.line));
+                }
                 self.code_object(def);
             }
         }
@@ -55,6 +64,7 @@ impl<'t> Statements<'t> {
     fn code_object(&mut self, def: &'t super::tree::Def) {
         let outer_loops = std::mem::take(&mut self.loops);
         let outer_pending = std::mem::take(&mut self.pending);
+        let outer_muted = std::mem::replace(&mut self.muted, def.annotate);
         // A function's docstring compiles to no code (it goes in `co_consts`); a class's is stored in
         // `__doc__`, a module's too.
         let body = match def.body.split_first() {
@@ -64,6 +74,7 @@ impl<'t> Statements<'t> {
         self.block(body, true);
         self.loops = outer_loops;
         self.pending = outer_pending;
+        self.muted = outer_muted;
     }
 
     /// Whether a statement may load a constant not seen before: a definition (a new code object), or a literal
@@ -106,6 +117,9 @@ impl<'t> Statements<'t> {
     /// Collects the definitions in a dead statement (not inside other definitions).
     fn dead(&mut self, node: &'t Node) {
         let mut bodies: Vec<&'t [Node]> = Vec::new();
+        if node.nested_code && !matches!(node.kind, Kind::Def(_)) {
+            self.pending.push(node);
+        }
         match &node.kind {
             Kind::Def(_) => self.pending.push(node),
             Kind::If { body, orelse, .. } | Kind::While { body, orelse, .. } | Kind::For { body, orelse, .. } => {
@@ -133,6 +147,12 @@ impl<'t> Statements<'t> {
     }
 
     fn mark(&mut self, line: u32) {
+        if !self.muted {
+            self.mark_always(line);
+        }
+    }
+
+    fn mark_always(&mut self, line: u32) {
         if let Some(slot) = self.lines.get_mut(line as usize) {
             *slot = true;
         }
@@ -162,6 +182,10 @@ impl<'t> Statements<'t> {
     fn reached(&mut self, node: &'t Node) -> bool {
         if !matches!(node.kind, Kind::NoCode) {
             self.mark(node.line);
+        }
+        if node.nested_code {
+            // The lambda's or comprehension's own code object, never skipped, holds this statement's line.
+            self.mark_always(node.line);
         }
         match &node.kind {
             Kind::Simple | Kind::Expr { .. } => true,

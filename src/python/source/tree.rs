@@ -3,6 +3,7 @@
 //!
 //! Line numbers are CPython's `lineno`/`end_lineno` (the `def`/`class` line for a decorated definition).
 
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Number, Pattern, Stmt, UnaryOp};
 use ruff_text_size::Ranged;
 
@@ -13,6 +14,9 @@ pub(crate) struct Node {
     pub line: u32,
     /// CPython's `end_lineno`.
     pub end_line: u32,
+    /// Whether the statement's own expressions create code objects (lambdas, comprehensions, generator
+    /// expressions): their lines count even where the statement's own code does not.
+    pub nested_code: bool,
     /// The byte range of the statement's own code: a compound statement's header, up to its first body statement.
     pub header: (u32, u32),
     pub kind: Kind,
@@ -66,6 +70,8 @@ pub(crate) enum Kind {
 
 pub(crate) struct Def {
     pub is_class: bool,
+    /// A function named `__annotate__`: coverage.py skips such code objects (deferred annotations).
+    pub annotate: bool,
     /// The line of each decorator's expression.
     pub decorators: Vec<u32>,
     pub body: Vec<Node>,
@@ -152,6 +158,7 @@ impl<'a> Builder<'a> {
                 };
                 Kind::Def(Box::new(Def {
                     is_class: false,
+                    annotate: def.name.as_str() == "__annotate__",
                     decorators: def.decorator_list.iter().map(|d| self.line(&d.expression)).collect(),
                     body: self.body(&def.body, inner),
                 }))
@@ -164,6 +171,7 @@ impl<'a> Builder<'a> {
                 };
                 Kind::Def(Box::new(Def {
                     is_class: true,
+                    annotate: false,
                     decorators: def.decorator_list.iter().map(|d| self.line(&d.expression)).collect(),
                     body: self.body(&def.body, inner),
                 }))
@@ -250,9 +258,12 @@ impl<'a> Builder<'a> {
             _ => None,
         };
         let header = (stmt.start().to_u32(), body_start.unwrap_or(stmt.end()).to_u32());
+        let mut finder = NestedCode { found: false };
+        visitor::walk_stmt(&mut finder, stmt);
         Node {
             line,
             end_line,
+            nested_code: finder.found,
             header,
             kind,
         }
@@ -267,7 +278,10 @@ impl<'a> Builder<'a> {
                 None => self.body(&first.body, scope),
                 Some(elif_test) => {
                     let end_line = clauses.last().map_or(self.end_line(first), |c| self.end_line(c));
+                    let mut finder = NestedCode { found: false };
+                    finder.visit_expr(elif_test);
                     vec![Node {
+                        nested_code: finder.found,
                         line: self.line(first),
                         end_line,
                         header: (
@@ -293,6 +307,27 @@ impl<'a> Builder<'a> {
             can_true: folded.can_true,
             can_false: folded.can_false,
             coverage_constant: coverage_constant(expr),
+        }
+    }
+}
+
+/// Finds lambdas, comprehensions and generator expressions in a statement's own expressions (not in its body).
+struct NestedCode {
+    found: bool,
+}
+
+impl<'a> Visitor<'a> for NestedCode {
+    fn visit_stmt(&mut self, _: &'a Stmt) {}
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.found {
+            return;
+        }
+        match expr {
+            Expr::Lambda(_) | Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+                self.found = true;
+            }
+            _ => stacker::maybe_grow(64 * 1024, 1024 * 1024, || visitor::walk_expr(self, expr)),
         }
     }
 }
