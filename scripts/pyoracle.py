@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """The oracle for prowcov's Python source analysis: coverage.py's own `PythonParser` results, as JSON.
 
-    python scripts/pyoracle.py [--bench] ROOT...
+    python scripts/pyoracle.py [--bench] [--shard K/N] ROOT...
 
 For every `.py` file under each ROOT (a directory, searched recursively, or a file), prints one JSON object per
 line, in sorted path order: {"path", "statements", "excluded", "arcs", "no_branch"} with coverage.py's default
 exclusion and partial-branch regexes, or {"path", "error"} when coverage.py cannot parse the file. The source is
 read as coverage.py's reporter reads it (`get_python_source`). `ROOT=stdlib` stands for the running Python's
-standard library (without site-packages). With --bench, prints only the seconds and bytes it took to parse every
+standard library (without site-packages). --shard K/N does only every N-th file from the K-th (0-based), so
+that N processes can share the work. With --bench, prints only the seconds and bytes it took to parse every
 file, one process, no JSON.
 """
 
@@ -56,7 +57,13 @@ def main(argv):
     # CPython's SyntaxWarnings ("is" with a literal...) would go to stderr for every such file.
     warnings.simplefilter("ignore")
     bench = "--bench" in argv
-    paths = files([a for a in argv if a != "--bench"])
+    argv = [a for a in argv if a != "--bench"]
+    shard, shards = 0, 1
+    if "--shard" in argv:
+        i = argv.index("--shard")
+        shard, shards = map(int, argv[i + 1].split("/"))
+        del argv[i : i + 2]
+    paths = files(argv)[shard::shards]
     if bench:
         size = sum(os.path.getsize(p) for p in paths)
         start = time.perf_counter()

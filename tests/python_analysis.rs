@@ -12,27 +12,101 @@ use std::path::{Path, PathBuf};
 use prowcov::python::source::{Exclusions, FileAnalysis, analyse};
 use serde_json::Value;
 
-/// The roots the oracle walks, each with the label known-differences.txt uses for it.
-fn roots() -> Vec<(String, PathBuf)> {
+/// The roots the oracle walks, each with the label known-differences.txt uses for it: the standard library, the
+/// committed cases, the generated inputs in `generated`, and every package of the corpus.
+fn roots(generated: &Path) -> Vec<(String, PathBuf)> {
     let stdlib = common::stdout_ok(
         std::process::Command::new(common::python())
             .args(["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"]),
     );
-    let mut roots = vec![("stdlib".to_owned(), PathBuf::from(stdlib.trim()))];
-    if let Some(corpus) = std::env::var_os("PROWCOV_PYCORPUS") {
-        let corpus = PathBuf::from(corpus);
-        let mut packages: Vec<PathBuf> = std::fs::read_dir(&corpus)
-            .unwrap_or_else(|e| panic!("PROWCOV_PYCORPUS={}: {e}", corpus.display()))
-            .map(|e| e.expect("corpus entry").path())
-            .filter(|p| p.is_dir())
-            .collect();
-        packages.sort();
-        for p in packages {
-            let name = p.file_name().expect("package dir name").to_string_lossy().into_owned();
-            roots.push((name, p));
-        }
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python_analysis/cases");
+    let mut roots = vec![
+        ("stdlib".to_owned(), PathBuf::from(stdlib.trim())),
+        ("cases".to_owned(), cases),
+        ("generated".to_owned(), generated.to_path_buf()),
+    ];
+    let corpus = PathBuf::from(
+        std::env::var_os("PROWCOV_PYCORPUS")
+            .expect("PROWCOV_PYCORPUS is not set: run the tests through scripts/test, which provisions the corpus"),
+    );
+    let mut packages: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap_or_else(|e| panic!("PROWCOV_PYCORPUS={}: {e}", corpus.display()))
+        .map(|e| e.expect("corpus entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    packages.sort();
+    assert!(
+        packages.len() >= 15,
+        "the corpus at {} has {} packages",
+        corpus.display(),
+        packages.len()
+    );
+    for p in packages {
+        let name = p.file_name().expect("package dir name").to_string_lossy().into_owned();
+        roots.push((name, p));
     }
     roots
+}
+
+/// Inputs that are awkward as committed files: line endings, encodings, binary content, sizes, nesting.
+fn generate_inputs(dir: &Path) {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python_analysis/cases/control.py");
+    let control = std::fs::read_to_string(cases).expect("control.py");
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).expect("write generated input");
+    write("crlf.py", control.replace('\n', "\r\n").as_bytes());
+    write("tabs.py", control.replace("    ", "\t").as_bytes());
+    write(
+        "mixed_tabs.py",
+        b"if x:\n\tif y:\n\t        z = 1\n\telse:\n\t\tw = 2\n",
+    );
+    write("bom.py", format!("\u{feff}{control}").as_bytes());
+    write("bom_utf8_cookie.py", b"\xef\xbb\xbf# coding: utf8\nx = 1\n");
+    write(
+        "latin1.py",
+        b"# -*- coding: latin-1 -*-\ns = '\xe9t\xe9'  # caf\xe9\nif s:\n    t = 1  # pragma: no cover\n",
+    );
+    write(
+        "cp1252_second_line.py",
+        b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x93q\x94'\n",
+    );
+    write("unknown_encoding.py", b"# coding: klingon\nx = 1\n");
+    write("not_utf8.py", b"x = 1\ny = '\xff\xfe'  # not UTF-8\nz = 3\n");
+    write("not_utf8_first_line.py", b"x = '\xff'\n");
+    write("formfeed.py", b"x = 1\n\x0c\ndef f():\n    \x0creturn 1\n");
+    write("no_final_newline.py", b"def f():\n    return 1");
+    write("empty.py", b"");
+    write("only_comments.py", b"# one\n\n# two\n");
+    write("lone_docstring.py", b"'''Just a docstring.'''\n");
+    write("syntax_error.py", b"def f(:\n    pass\n");
+    write("indentation_error.py", b"if x:\n        a = 1\n    b = 2\n");
+    write("nul.py", b"x = 1\0\n");
+    let binary: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    write("binary.py", &binary);
+    write(
+        "deep_brackets.py",
+        format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000)).as_bytes(),
+    );
+    write(
+        "brackets_200.py",
+        format!("x = {}1{}\n", "[".repeat(200), "]".repeat(200)).as_bytes(),
+    );
+    write(
+        "brackets_201.py",
+        format!("x = {}1{}\n", "[".repeat(201), "]".repeat(201)).as_bytes(),
+    );
+    let mut deep_indent = String::new();
+    for level in 0..100 {
+        deep_indent.push_str(&format!("{}if x:\n", " ".repeat(level)));
+    }
+    deep_indent.push_str(&format!("{}pass\n", " ".repeat(100)));
+    write("deep_indent.py", deep_indent.as_bytes());
+    // 1 MB on one line: coverage.py's tokenize takes a minute on the 10 MB the unit tests use.
+    write(
+        "long_line.py",
+        format!("x = [{}0]\n", "12345, 'abc', (6, 7), ".repeat(48_000)).as_bytes(),
+    );
 }
 
 /// `known-differences.txt`: `LABEL/RELATIVE/PATH.py  reason`, `#` comments.
@@ -108,15 +182,33 @@ fn compare(expected: &Value, ours: Result<FileAnalysis, String>) -> Option<Strin
 fn analysis_equals_coverage_py_on_stdlib_and_packages() {
     let known = known_differences();
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pyoracle.py");
-    let roots = roots();
-    let mut cmd = std::process::Command::new(common::python());
-    cmd.arg(&oracle).args(roots.iter().map(|(_, p)| p));
-    let out = common::stdout_ok(&mut cmd);
-    let records: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("oracle JSON line"))
+    let generated = tempfile::tempdir().expect("temp dir");
+    generate_inputs(generated.path());
+    let roots = roots(generated.path());
+    // Two oracle processes, one a core.
+    let shards: Vec<std::process::Child> = (0..2)
+        .map(|k| {
+            std::process::Command::new(common::python())
+                .arg(&oracle)
+                .args(["--shard", &format!("{k}/2")])
+                .args(roots.iter().map(|(_, p)| p))
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("run the oracle")
+        })
         .collect();
-    assert!(records.len() > 1000, "the oracle found only {} files", records.len());
+    let mut records: Vec<Value> = Vec::new();
+    for child in shards {
+        let out = child.wait_with_output().expect("oracle output");
+        assert!(out.status.success(), "the oracle failed: {}", out.status);
+        let text = String::from_utf8(out.stdout).expect("oracle output is UTF-8");
+        records.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<Value>(l).expect("oracle JSON line")),
+        );
+    }
+    records.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    assert!(records.len() > 3000, "the oracle found only {} files", records.len());
 
     let label = |path: &str| -> String {
         roots
@@ -153,7 +245,12 @@ fn analysis_equals_coverage_py_on_stdlib_and_packages() {
     });
 
     let differ: Vec<&(String, Option<String>)> = results.iter().filter(|(_, d)| d.is_some()).collect();
-    println!("compared {} files, {} differ", results.len(), differ.len());
+    let unparsable = records.iter().filter(|r| r.get("error").is_some()).count();
+    println!(
+        "compared {} files ({unparsable} coverage.py cannot parse), {} differ",
+        results.len(),
+        differ.len()
+    );
     let mut unexpected = Vec::new();
     for (file, d) in &differ {
         let d = d.as_deref().unwrap_or_default();

@@ -122,7 +122,16 @@ fn analyse_inner(bytes: &[u8], exclusions: &Exclusions) -> Result<FileAnalysis, 
     let lines = LineIndex::new(&text);
     let line_count = lines.line_count();
     // The tokenizer goes first: it refuses nesting CPython refuses, before the recursive parser sees it.
-    let toks = tokens::tokenize(&text)?;
+    // CPython's parser reports its own errors before `tokenize` runs, so a tokenizer error other than the nesting
+    // limits gives way to the parser's when it has one.
+    let toks = match tokens::tokenize(&text) {
+        Ok(toks) => toks,
+        Err(e) if e.kind == SourceErrorKind::TooDeep => return Err(e),
+        Err(e) => {
+            parse(&text, &lines)?;
+            return Err(e);
+        }
+    };
     let module = parse(&text, &lines)?;
     let first = tokens::multiline_map(&toks, line_count);
     let tree = Builder::module(&lines, &module.body);
@@ -198,13 +207,16 @@ fn flagged(lines: &[bool]) -> Vec<u32> {
 /// running there.
 fn parse(text: &str, lines: &LineIndex) -> Result<ruff_python_ast::ModModule, SourceError> {
     let options = ParseOptions::from(Mode::Module).with_target_version(PythonVersion::PY311);
-    let parsed = ruff_python_parser::parse(text, options).map_err(|e| {
-        SourceError::new(
+    let parsed = ruff_python_parser::parse_unchecked(text, options);
+    // ruff recovers and goes on; the first error in the file is the one CPython reports.
+    if let Some(e) = parsed.errors().iter().min_by_key(|e| e.location.start()) {
+        let line = lines.line_of(e.location.start().to_u32());
+        return Err(SourceError::new(
             SourceErrorKind::Syntax,
-            Some(lines.line_of(e.location.start().to_u32())),
+            Some(line),
             e.error.to_string(),
-        )
-    })?;
+        ));
+    }
     if let Some(e) = parsed.unsupported_syntax_errors().first() {
         return Err(SourceError::new(
             SourceErrorKind::Syntax,
@@ -219,5 +231,81 @@ fn parse(text: &str, lines: &LineIndex) -> Result<ruff_python_ast::ModModule, So
             Ok(m)
         }
         Mod::Expression(_) => Err(SourceError::new(SourceErrorKind::Syntax, None, "not a module".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(bytes: &[u8]) -> Result<FileAnalysis, SourceError> {
+        analyse(Path::new("t.py"), bytes, &Exclusions::coverage_defaults())
+    }
+
+    #[test]
+    fn the_default_regexes_compile() {
+        let e = Exclusions::new(exclusions::DEFAULT_EXCLUDE, exclusions::DEFAULT_PARTIAL).expect("defaults");
+        assert!(e.exclude().is_some() && e.partial().is_some());
+    }
+
+    #[test]
+    fn ten_thousand_nested_brackets_are_refused_as_cpython_refuses_them() {
+        let src = format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000));
+        let err = run(src.as_bytes()).expect_err("too deep");
+        assert_eq!((err.kind, err.line), (SourceErrorKind::TooDeep, Some(1)));
+        assert_eq!(
+            err.to_string(),
+            "t.py:1: cannot parse as Python source: too many nested parentheses"
+        );
+    }
+
+    /// Measured with coverage.py 7.17 on the same input: statements [1], arcs [(1, -1)].
+    #[test]
+    fn a_ten_megabyte_line_is_one_statement() {
+        let src = format!("x = [{}0]\n", "12345, 'abc', (6, 7), ".repeat(480_000));
+        assert!(src.len() > 10_000_000);
+        let a = run(src.as_bytes()).expect("parses");
+        assert_eq!((a.statements, a.arcs), (vec![1], vec![(1, -1)]));
+    }
+
+    #[test]
+    fn deep_unary_chains_do_not_overflow_the_stack() {
+        // No brackets, so the tokenizer's limit does not apply; the parser and the tree walks grow their stacks.
+        let src = format!("if {}x:\n    pass\n", "not ".repeat(20_000));
+        let a = run(src.as_bytes()).expect("parses");
+        assert_eq!(a.statements, vec![1, 2]);
+    }
+
+    #[test]
+    fn binary_and_nul_bytes_are_errors_naming_the_file() {
+        let err = run(b"x = 1\0\n").expect_err("NUL");
+        assert_eq!(err.kind, SourceErrorKind::Syntax);
+        assert!(err.to_string().starts_with("t.py:1: "), "{err}");
+        let binary: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        assert!(run(&binary).is_err());
+    }
+
+    #[test]
+    fn undecodable_bytes_become_replacement_characters_as_in_coverage_py() {
+        let a = run(b"x = 1\ny = '\xff'\nz = 3\n").expect("decodes with replacement");
+        assert_eq!(a.statements, vec![1, 2, 3]);
+        let err = run(b"x = '\xff'\n").expect_err("line 1 must be UTF-8 to look for a cookie");
+        assert_eq!((err.kind, err.line), (SourceErrorKind::Encoding, Some(1)));
+    }
+
+    #[test]
+    fn crlf_tabs_bom_and_a_latin1_declaration() {
+        let a = run(b"\xef\xbb\xbfif x:\r\n\ty = 1\r\nelse:\r\n\ty = 2  # pragma: no cover\r\n").expect("parses");
+        assert_eq!((a.statements, a.excluded), (vec![1, 2], vec![4]));
+        let a = run(b"# coding: latin-1\ns = '\xe9'\n").expect("parses");
+        assert_eq!(a.statements, vec![2]);
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line() {
+        let err = run(b"x = 1\ndef f(:\n    pass\n").expect_err("syntax error");
+        assert_eq!((err.kind, err.line), (SourceErrorKind::Syntax, Some(2)));
     }
 }

@@ -460,80 +460,7 @@ fn known(value: bool) -> Truth {
 /// constants), `compiler_jump_if` splits `not`, `and`, `or` and conditional expressions into jumps, and the CFG
 /// optimizer removes the jumps on constants and the code they make unreachable.
 fn truth(expr: &Expr) -> Truth {
-    if let Some(value) = folded_constant(expr) {
-        return known(value);
-    }
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || match expr {
-        Expr::UnaryOp(u) if u.op == UnaryOp::Not => {
-            let inner = truth(&u.operand);
-            Truth {
-                can_true: inner.can_false,
-                can_false: inner.can_true,
-            }
-        }
-        Expr::BoolOp(b) => {
-            let and = b.op == ast::BoolOp::And;
-            // `and`: true only when every value can be true; false when some value can be false after values that
-            // can all be true. `or` mirrors it.
-            let mut reach = true;
-            let mut short = false;
-            for value in &b.values {
-                let t = truth(value);
-                let (go_on, stop) = if and {
-                    (t.can_true, t.can_false)
-                } else {
-                    (t.can_false, t.can_true)
-                };
-                short |= reach && stop;
-                reach &= go_on;
-            }
-            if and {
-                Truth {
-                    can_true: reach,
-                    can_false: short,
-                }
-            } else {
-                Truth {
-                    can_true: short,
-                    can_false: reach,
-                }
-            }
-        }
-        Expr::If(e) => {
-            let test = truth(&e.test);
-            let body = truth(&e.body);
-            let orelse = truth(&e.orelse);
-            Truth {
-                can_true: (test.can_true && body.can_true) || (test.can_false && orelse.can_true),
-                can_false: (test.can_true && body.can_false) || (test.can_false && orelse.can_false),
-            }
-        }
-        _ => UNKNOWN,
-    })
-}
-
-/// The truth value of an expression CPython's AST optimizer folds to a constant, if it does.
-fn folded_constant(expr: &Expr) -> Option<bool> {
-    match expr {
-        Expr::BooleanLiteral(b) => Some(b.value),
-        Expr::NoneLiteral(_) => Some(false),
-        Expr::EllipsisLiteral(_) => Some(true),
-        Expr::StringLiteral(s) => Some(!s.value.is_empty()),
-        Expr::BytesLiteral(b) => Some(!b.value.is_empty()),
-        Expr::NumberLiteral(n) => Some(number_truth(&n.value)),
-        Expr::Name(n) if n.id.as_str() == "__debug__" => Some(true),
-        Expr::UnaryOp(u) => {
-            let inner = stacker::maybe_grow(64 * 1024, 1024 * 1024, || constant_kind(&u.operand))?;
-            match (u.op, inner) {
-                (UnaryOp::Not, c) => Some(!c.truth()),
-                (UnaryOp::USub | UnaryOp::UAdd, Const::Number(t)) => Some(t),
-                (UnaryOp::Invert, Const::Number(_)) => None,
-                _ => None,
-            }
-        }
-        Expr::Tuple(t) if t.elts.iter().all(|e| constant_kind(e).is_some()) => Some(!t.elts.is_empty()),
-        _ => None,
-    }
+    fold(expr).1
 }
 
 /// A folded constant's kind, enough to evaluate unary operators on it.
@@ -551,15 +478,82 @@ impl Const {
     }
 }
 
-fn constant_kind(expr: &Expr) -> Option<Const> {
+/// One bottom-up pass: the constant the AST optimizer folds the expression to, if any, and the test's truth.
+fn fold(expr: &Expr) -> (Option<Const>, Truth) {
+    let constant = |c: Const| (Some(c), known(c.truth()));
     match expr {
-        Expr::NumberLiteral(n) => Some(Const::Number(number_truth(&n.value))),
-        Expr::BooleanLiteral(b) => Some(Const::Number(b.value)),
-        Expr::UnaryOp(u) if u.op != UnaryOp::Not => match constant_kind(&u.operand)? {
-            Const::Number(t) if u.op != UnaryOp::Invert => Some(Const::Number(t)),
-            _ => None,
-        },
-        _ => folded_constant(expr).map(Const::Other),
+        Expr::NumberLiteral(n) => constant(Const::Number(number_truth(&n.value))),
+        Expr::BooleanLiteral(b) => constant(Const::Number(b.value)),
+        Expr::NoneLiteral(_) => constant(Const::Other(false)),
+        Expr::EllipsisLiteral(_) => constant(Const::Other(true)),
+        Expr::StringLiteral(s) => constant(Const::Other(!s.value.is_empty())),
+        Expr::BytesLiteral(b) => constant(Const::Other(!b.value.is_empty())),
+        Expr::Name(n) if n.id.as_str() == "__debug__" => constant(Const::Other(true)),
+        Expr::UnaryOp(u) => {
+            let (inner, t) = stacker::maybe_grow(64 * 1024, 1024 * 1024, || fold(&u.operand));
+            match (u.op, inner) {
+                (UnaryOp::Not, Some(c)) => constant(Const::Other(!c.truth())),
+                (UnaryOp::Not, None) => (
+                    None,
+                    Truth {
+                        can_true: t.can_false,
+                        can_false: t.can_true,
+                    },
+                ),
+                (UnaryOp::USub | UnaryOp::UAdd, Some(Const::Number(n))) => constant(Const::Number(n)),
+                _ => (None, UNKNOWN),
+            }
+        }
+        Expr::Tuple(t) => {
+            let all_constant = t
+                .elts
+                .iter()
+                .all(|e| stacker::maybe_grow(64 * 1024, 1024 * 1024, || fold(e)).0.is_some());
+            if all_constant {
+                constant(Const::Other(!t.elts.is_empty()))
+            } else {
+                (None, UNKNOWN)
+            }
+        }
+        Expr::BoolOp(b) => {
+            let and = b.op == ast::BoolOp::And;
+            // `and`: true only when every value can be true; false when some value can be false after values that
+            // can all be true. `or` mirrors it.
+            let mut reach = true;
+            let mut short = false;
+            for value in &b.values {
+                let t = stacker::maybe_grow(64 * 1024, 1024 * 1024, || fold(value)).1;
+                let (go_on, stop) = if and {
+                    (t.can_true, t.can_false)
+                } else {
+                    (t.can_false, t.can_true)
+                };
+                short |= reach && stop;
+                reach &= go_on;
+            }
+            let truth = if and {
+                Truth {
+                    can_true: reach,
+                    can_false: short,
+                }
+            } else {
+                Truth {
+                    can_true: short,
+                    can_false: reach,
+                }
+            };
+            (None, truth)
+        }
+        Expr::If(e) => {
+            let [test, body, orelse] =
+                [&e.test, &e.body, &e.orelse].map(|x| stacker::maybe_grow(64 * 1024, 1024 * 1024, || fold(x)).1);
+            let truth = Truth {
+                can_true: (test.can_true && body.can_true) || (test.can_false && orelse.can_true),
+                can_false: (test.can_true && body.can_false) || (test.can_false && orelse.can_false),
+            };
+            (None, truth)
+        }
+        _ => (None, UNKNOWN),
     }
 }
 
