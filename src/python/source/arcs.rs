@@ -70,7 +70,7 @@ impl<'a> Analyzer<'a> {
                     a.blocks.pop();
                 }
             }
-            push_children(node, &mut todo);
+            node.push_children(&mut todo);
         }
         a.finish()
     }
@@ -375,36 +375,5 @@ impl<'a> Analyzer<'a> {
             arcs: arcs.into_iter().collect(),
             fixers,
         }
-    }
-}
-
-fn push_children<'a>(node: &'a Node, todo: &mut Vec<&'a Node>) {
-    let mut push = |body: &'a [Node]| todo.extend(body.iter().rev());
-    match &node.kind {
-        Kind::Def(def) => push(&def.body),
-        Kind::If { body, orelse, .. } | Kind::While { body, orelse, .. } | Kind::For { body, orelse, .. } => {
-            push(body);
-            push(orelse);
-        }
-        Kind::With { body } => push(body),
-        Kind::Try {
-            body,
-            handlers,
-            orelse,
-            finalbody,
-        } => {
-            push(body);
-            for h in handlers {
-                push(&h.body);
-            }
-            push(orelse);
-            push(finalbody);
-        }
-        Kind::Match { cases } => {
-            for c in cases {
-                push(&c.body);
-            }
-        }
-        _ => {}
     }
 }

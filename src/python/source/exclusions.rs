@@ -150,7 +150,7 @@ pub(crate) fn swallow_suites(tokens: &[Token], excluded: &mut [bool]) {
 /// The AST part of `_raw_parse`, in its pre-order: docstring lines of the module, classes and functions; an
 /// exclusion on a decorator or a `def`/`class` line spreads to the whole definition; an irrefutable `case` whose
 /// body's statements are all excluded gets its pattern lines excluded. Returns the docstring lines.
-pub(crate) fn apply_tree(module: &[Node], raw: &[bool], excluded: &mut Vec<bool>) -> Vec<bool> {
+pub(crate) fn apply_tree(module: &[Node], raw: &[bool], excluded: &mut [bool]) -> Vec<bool> {
     let mut docstrings = vec![false; excluded.len()];
     mark_docstring(module, &mut docstrings);
     let mut todo: Vec<&Node> = module.iter().rev().collect();
@@ -184,42 +184,9 @@ pub(crate) fn apply_tree(module: &[Node], raw: &[bool], excluded: &mut Vec<bool>
             }
             _ => {}
         }
-        children(node, &mut todo);
+        node.push_children(&mut todo);
     }
     docstrings
-}
-
-/// Pushes the statement children of `node` for the pre-order walk (the order among siblings does not change the
-/// result: each rule reads only the node's own lines, which only its ancestors can have changed).
-fn children<'a>(node: &'a Node, todo: &mut Vec<&'a Node>) {
-    let mut push = |body: &'a [Node]| todo.extend(body.iter().rev());
-    match &node.kind {
-        Kind::Def(def) => push(&def.body),
-        Kind::If { body, orelse, .. } | Kind::While { body, orelse, .. } | Kind::For { body, orelse, .. } => {
-            push(body);
-            push(orelse);
-        }
-        Kind::With { body } => push(body),
-        Kind::Try {
-            body,
-            handlers,
-            orelse,
-            finalbody,
-        } => {
-            push(body);
-            for h in handlers {
-                push(&h.body);
-            }
-            push(orelse);
-            push(finalbody);
-        }
-        Kind::Match { cases } => {
-            for c in cases {
-                push(&c.body);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn mark_docstring(body: &[Node], docstrings: &mut [bool]) {

@@ -114,34 +114,16 @@ impl<'t> Statements<'t> {
         false
     }
 
-    /// Collects the definitions in a dead statement (not inside other definitions).
+    /// Collects what keeps a code object in a dead statement: definitions (not looking inside them), and
+    /// statements with lambdas or comprehensions.
     fn dead(&mut self, node: &'t Node) {
-        let mut bodies: Vec<&'t [Node]> = Vec::new();
-        if node.nested_code && !matches!(node.kind, Kind::Def(_)) {
-            self.pending.push(node);
-        }
-        match &node.kind {
-            Kind::Def(_) => self.pending.push(node),
-            Kind::If { body, orelse, .. } | Kind::While { body, orelse, .. } | Kind::For { body, orelse, .. } => {
-                bodies.extend([&body[..], &orelse[..]]);
+        let mut todo = vec![node];
+        while let Some(n) = todo.pop() {
+            if n.nested_code || matches!(n.kind, Kind::Def(_)) {
+                self.pending.push(n);
             }
-            Kind::With { body } => bodies.push(body),
-            Kind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                bodies.push(body);
-                bodies.extend(handlers.iter().map(|h| &h.body[..]));
-                bodies.extend([&orelse[..], &finalbody[..]]);
-            }
-            Kind::Match { cases } => bodies.extend(cases.iter().map(|c| &c.body[..])),
-            _ => {}
-        }
-        for body in bodies {
-            for n in body {
-                self.dead(n);
+            if !matches!(n.kind, Kind::Def(_)) {
+                n.push_children(&mut todo);
             }
         }
     }

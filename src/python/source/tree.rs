@@ -68,6 +68,41 @@ pub(crate) enum Kind {
     },
 }
 
+impl Node {
+    /// Pushes the statement children of this node (bodies, handlers, cases) onto `todo`, last first, for a
+    /// pre-order walk like coverage.py's `walk_statement_nodes`.
+    pub(crate) fn push_children<'a>(&'a self, todo: &mut Vec<&'a Node>) {
+        let mut push = |body: &'a [Node]| todo.extend(body.iter().rev());
+        match &self.kind {
+            Kind::Def(def) => push(&def.body),
+            Kind::If { body, orelse, .. } | Kind::While { body, orelse, .. } | Kind::For { body, orelse, .. } => {
+                push(body);
+                push(orelse);
+            }
+            Kind::With { body } => push(body),
+            Kind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                push(body);
+                for h in handlers {
+                    push(&h.body);
+                }
+                push(orelse);
+                push(finalbody);
+            }
+            Kind::Match { cases } => {
+                for c in cases {
+                    push(&c.body);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 pub(crate) struct Def {
     pub is_class: bool,
     /// A function named `__annotate__`: coverage.py skips such code objects (deferred annotations).
