@@ -175,15 +175,7 @@ impl<'a> Analyzer<'a> {
                 orelse,
             } => {
                 let start = self.fl(*iter_line);
-                self.blocks.push(Block::Loop {
-                    start,
-                    break_exits: BTreeSet::new(),
-                });
-                let exits = self.process_body(body, BTreeSet::from([start]));
-                for x in exits {
-                    self.add_arc(x, start);
-                }
-                let mut exits = self.pop_loop();
+                let mut exits = self.loop_body(start, body);
                 if orelse.is_empty() {
                     exits.insert(start);
                 } else {
@@ -204,15 +196,7 @@ impl<'a> Analyzer<'a> {
             }
             Kind::While { test, body, orelse } => {
                 let start = self.fl(test.line);
-                self.blocks.push(Block::Loop {
-                    start,
-                    break_exits: BTreeSet::new(),
-                });
-                let exits = self.process_body(body, BTreeSet::from([start]));
-                for x in exits {
-                    self.add_arc(x, start);
-                }
-                let mut exits = self.pop_loop();
+                let mut exits = self.loop_body(start, body);
                 if !orelse.is_empty() {
                     exits.extend(self.process_body(orelse, BTreeSet::from([start])));
                 } else if test.coverage_constant.is_none() {
@@ -289,7 +273,16 @@ impl<'a> Analyzer<'a> {
         exits
     }
 
-    fn pop_loop(&mut self) -> BTreeSet<i64> {
+    /// A loop's body: entered from `start`, every exit back to `start`; returns the `break` exits.
+    fn loop_body(&mut self, start: i64, body: &[Node]) -> BTreeSet<i64> {
+        self.blocks.push(Block::Loop {
+            start,
+            break_exits: BTreeSet::new(),
+        });
+        let exits = self.process_body(body, BTreeSet::from([start]));
+        for x in exits {
+            self.add_arc(x, start);
+        }
         match self.blocks.pop() {
             Some(Block::Loop { break_exits, .. }) => break_exits,
             _ => BTreeSet::new(),

@@ -9,18 +9,7 @@ use super::tokens::{Kind as Tok, Token};
 use super::tree::{Kind, Node};
 use crate::error::Error;
 
-/// coverage.py's default `exclude_lines`.
-pub const DEFAULT_EXCLUDE: &[&str] = &[
-    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
-    r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)",
-    r"^\s*if (typing\.)?TYPE_CHECKING:",
-];
-
-/// coverage.py's default `partial_branches`.
-pub const DEFAULT_PARTIAL: &[&str] = &[r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)"];
-
-/// coverage.py's default `partial_branches_always`.
-pub const DEFAULT_PARTIAL_ALWAYS: &[&str] = &[r"^\s*while (True|1|False|0):", r"^\s*if (True|1|False|0):"];
+pub use crate::python::config::{DEFAULT_EXCLUDE, DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS};
 
 /// The compiled exclusion settings: the `exclude_lines` + `exclude_also` regexes and the `partial_branches` +
 /// `partial_also` + `partial_branches_always` regexes, each joined as coverage.py joins them (`join_regex`).
