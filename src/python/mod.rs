@@ -9,3 +9,4 @@ pub mod globs;
 pub(crate) mod ini;
 pub mod paths;
 mod pypath;
+pub mod source;
