@@ -72,16 +72,17 @@ pub struct CombineArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// coverage.py configuration file (default: .coveragerc, .coveragerc.toml, setup.cfg, tox.ini, pyproject.toml;
-    /// the first with coverage settings wins).
-    #[arg(long, env = "COVERAGE_RCFILE")]
+    /// coverage.py configuration file (default: `COVERAGE_RCFILE`, else .coveragerc, .coveragerc.toml, setup.cfg,
+    /// tox.ini, pyproject.toml; the first with coverage settings wins).
+    #[arg(long)]
     pub rcfile: Option<PathBuf>,
 
     /// The combined data file to write (default: `[run] data_file`, or `COVERAGE_FILE`, or `.coverage`).
     #[arg(long)]
     pub data_file: Option<PathBuf>,
 
-    /// Debug options, comma-separated; `pathmap` shows how each `[paths]` rule was applied.
+    /// Debug options, comma-separated; `pathmap` shows how each `[paths]` rule was applied, `combine` names each
+    /// input combined or skipped.
     #[arg(long, value_delimiter = ',')]
     pub debug: Vec<String>,
 }
@@ -98,13 +99,14 @@ pub struct InputArgs {
     #[arg(long)]
     pub root: Option<PathBuf>,
 
-    /// coverage.py configuration file, used when reading `.coverage` data.
-    #[arg(long, env = "COVERAGE_RCFILE")]
+    /// coverage.py configuration file, used when reading `.coverage` data (default: `COVERAGE_RCFILE`, else
+    /// coverage.py's own discovery).
+    #[arg(long)]
     pub rcfile: Option<PathBuf>,
 
-    /// Python interpreter with coverage.py installed, used to analyse `.coverage` data (default: `python3`, then
-    /// `python`).
-    #[arg(long, env = "PROWCOV_PYTHON")]
+    /// Python interpreter with coverage.py installed, used to analyse `.coverage` data (default: `PROWCOV_PYTHON`,
+    /// else `python3`, then `python`).
+    #[arg(long)]
     pub python: Option<PathBuf>,
 
     /// Skip `.coverage` source files coverage.py cannot find or parse, instead of failing.
@@ -189,14 +191,15 @@ pub enum BaselineCommand {
 /// Where baselines are stored; shared by the `baseline` subcommands.
 #[derive(Debug, Args)]
 pub struct StorageArgs {
-    /// gs://BUCKET/PREFIX, s3://BUCKET/PREFIX, file://PATH or a folder. Default: `.prowcov/` in the current
-    /// directory.
-    #[arg(long, env = "PROWCOV_STORAGE")]
+    /// gs://BUCKET/PREFIX, s3://BUCKET/PREFIX, file://PATH or a folder. Default: `PROWCOV_STORAGE`, else the
+    /// configuration's `storage.url`, else `.prowcov/` in the current directory.
+    #[arg(long)]
     pub storage: Option<String>,
 
-    /// The post-submit job whose builds hold the baselines.
-    #[arg(long, env = "PROWCOV_BASELINE_JOB")]
-    pub job: String,
+    /// The post-submit job whose builds hold the baselines (default: `PROWCOV_BASELINE_JOB`, else the
+    /// configuration's `storage.postsubmit-job`).
+    #[arg(long)]
+    pub job: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -204,17 +207,17 @@ pub struct BaselinePutArgs {
     #[command(flatten)]
     pub storage: StorageArgs,
 
-    /// This build's id (Prow's decimal BUILD_ID); the build's files are never overwritten.
-    #[arg(long, env = "BUILD_ID")]
-    pub build_id: String,
+    /// This build's id (default: Prow's decimal `BUILD_ID`); the build's files are never overwritten.
+    #[arg(long)]
+    pub build_id: Option<String>,
 
-    /// The commit the coverage was measured on.
-    #[arg(long, env = "PULL_BASE_SHA")]
-    pub sha: String,
+    /// The commit the coverage was measured on (default: `PULL_BASE_SHA`).
+    #[arg(long)]
+    pub sha: Option<String>,
 
-    /// The branch the commit was pushed to.
-    #[arg(long, env = "PULL_BASE_REF")]
-    pub branch: String,
+    /// The branch the commit was pushed to (default: `PULL_BASE_REF`).
+    #[arg(long)]
+    pub branch: Option<String>,
 
     /// `org/repo`, recorded in the metadata (default: `REPO_OWNER/REPO_NAME` when both are set).
     #[arg(long)]
@@ -243,28 +246,29 @@ pub struct BaselineFindArgs {
     #[command(flatten)]
     pub storage: StorageArgs,
 
-    /// The base commit (the pre-submit's PULL_BASE_SHA).
-    #[arg(long, env = "PULL_BASE_SHA")]
-    pub sha: String,
+    /// The base commit (default: the pre-submit's `PULL_BASE_SHA`).
+    #[arg(long)]
+    pub sha: Option<String>,
 
-    /// The branch the base commit is on.
-    #[arg(long, env = "PULL_BASE_REF")]
-    pub branch: String,
+    /// The branch the base commit is on (default: `PULL_BASE_REF`).
+    #[arg(long)]
+    pub branch: Option<String>,
 
     /// A git repository holding the base commit, to try its first-parent ancestors. Default: the current
     /// directory when it is a repository.
     #[arg(long)]
     pub repo: Option<PathBuf>,
 
-    /// Ancestors of the base to try, nearest first.
-    #[arg(long, default_value_t = 50)]
-    pub max_walk: usize,
+    /// Ancestors of the base to try, nearest first (default: the configuration's `storage.max-walk`, 50).
+    #[arg(long)]
+    pub max_walk: Option<usize>,
 
     /// Newest builds of the job to try when no ancestor has a baseline.
     #[arg(long, default_value_t = 20)]
     pub max_builds: usize,
 
-    /// Also use baselines whose tests failed (default: skip them).
+    /// Also use baselines whose tests failed (default: the configuration's `storage.use-failed-baselines`, else skip
+    /// them).
     #[arg(long)]
     pub use_failed: bool,
 
@@ -371,8 +375,8 @@ pub struct DiffArgs {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
 
-    /// `--format comment`: the Prow job, named in the comment's marker and its `/test` hint.
-    #[arg(long, env = "JOB_NAME")]
+    /// `--format comment`: the Prow job, named in the comment's marker and its `/test` hint (default: `JOB_NAME`).
+    #[arg(long)]
     pub job: Option<String>,
 
     /// `--format comment`: the http(s) URL of the HTML report folder (`prowcov html -o`), to link files and lines.
@@ -391,17 +395,22 @@ pub struct DiffArgs {
     #[arg(long)]
     pub ignore_whitespace: bool,
 
-    /// Digits after the decimal point in shown percentages and deltas.
-    #[arg(long, default_value_t = 2)]
-    pub precision: usize,
+    /// Digits after the decimal point in shown percentages and deltas (default: the configuration's
+    /// `report.precision`, 2).
+    #[arg(long)]
+    pub precision: Option<usize>,
 
-    /// coverage.py configuration file, used when reading `.coverage` data.
-    #[arg(long, env = "COVERAGE_RCFILE")]
+    /// coverage.py configuration file, used when reading `.coverage` data (default: `COVERAGE_RCFILE`).
+    #[arg(long)]
     pub rcfile: Option<PathBuf>,
 
-    /// Python interpreter with coverage.py installed, used to analyse `.coverage` data.
-    #[arg(long, env = "PROWCOV_PYTHON")]
+    /// Python interpreter with coverage.py installed, used to analyse `.coverage` data (default: `PROWCOV_PYTHON`).
+    #[arg(long)]
     pub python: Option<PathBuf>,
+
+    /// Skip `.coverage` source files coverage.py cannot find or parse, instead of failing.
+    #[arg(short, long)]
+    pub ignore_errors: bool,
 }
 
 /// The gate's thresholds and the file filter, shared by `diff` and `run`.
@@ -431,9 +440,9 @@ pub struct GateArgs {
 
 #[derive(Debug, Args)]
 pub struct CommentPostArgs {
-    /// The repository, `owner/name`.
-    #[arg(long, env = "PROWCOV_GITHUB_REPO")]
-    pub repo: String,
+    /// The repository, `owner/name` (default: `PROWCOV_GITHUB_REPO`).
+    #[arg(long)]
+    pub repo: Option<String>,
 
     /// The pull request number.
     #[arg(long)]
@@ -451,13 +460,15 @@ pub struct CommentPostArgs {
     #[arg(long)]
     pub body_file: PathBuf,
 
-    /// A file holding the token (Prow mounts a secret as a file); else `GITHUB_TOKEN`; else a dry run.
-    #[arg(long, env = "PROWCOV_GITHUB_TOKEN_FILE")]
+    /// A file holding the token (Prow mounts a secret as a file; default: `PROWCOV_GITHUB_TOKEN_FILE`, else the
+    /// configuration's `bot.token-file`); else `GITHUB_TOKEN`; else a dry run.
+    #[arg(long)]
     pub github_token_file: Option<PathBuf>,
 
-    /// The API base: `https://api.github.com`, or GitHub Enterprise's `https://<host>/api/v3`.
-    #[arg(long, env = "PROWCOV_GITHUB_URL", default_value = "https://api.github.com")]
-    pub github_url: String,
+    /// The API base: `https://api.github.com` (the default; else `PROWCOV_GITHUB_URL` or the configuration's
+    /// `bot.github-url`), or GitHub Enterprise's `https://<host>/api/v3`.
+    #[arg(long)]
+    pub github_url: Option<String>,
 
     /// The bot's login, to skip `GET /user` (needed for GitHub App installation tokens).
     #[arg(long)]
@@ -529,7 +540,7 @@ pub struct JobArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Where the reports go (default: `$ARTIFACTS`, else `.prowcov/artifacts` under the root).
+    /// Where the reports go (default: `$ARTIFACTS`, else `.prowcov/artifacts/<mode>` under the root).
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
 
@@ -549,9 +560,17 @@ pub struct JobArgs {
     #[arg(long, value_name = "FILE")]
     pub profile: Vec<PathBuf>,
 
-    /// The pre-submit's base outside Prow (default: the merge-base with origin/HEAD, main or master).
+    /// The pre-submit's base outside Prow (default: the merge-base with the main branch).
     #[arg(long, value_name = "REV")]
     pub base_ref: Option<String>,
+
+    /// Run only this `[[suites]]` entry (repeatable; default: every suite).
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
+
+    /// Do not run this `[[suites]]` entry (repeatable).
+    #[arg(long = "skip-suite", value_name = "NAME")]
+    pub skip_suites: Vec<String>,
 
     #[command(flatten)]
     pub gate: GateArgs,
@@ -577,8 +596,13 @@ pub struct JobArgs {
     pub precision: Option<usize>,
 
     /// The Python interpreter for coverage.py (env PROWCOV_PYTHON).
-    #[arg(long, env = "PROWCOV_PYTHON", value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+
+    /// Also skip `.coverage` source files coverage.py cannot find (files it cannot parse as Python are always
+    /// skipped, each with a warning), instead of failing.
+    #[arg(short, long)]
+    pub ignore_errors: bool,
 
     /// The test command (after `--`); default: the configuration's `run.command`, else the runner's own.
     #[arg(last = true, value_name = "COMMAND")]

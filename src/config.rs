@@ -31,6 +31,8 @@ pub const KEYS: &[&str] = &[
     "run.command",
     "run.profiles",
     "run.go-packages",
+    "run.main-branch",
+    "run.parallel-suites",
     "paths.include",
     "paths.exclude",
     "gate.min-patch",
@@ -60,6 +62,122 @@ pub struct Config {
     pub links: Links,
     pub bot: Bot,
     pub report: Report,
+    /// `[[suites]]`: several test runs in one job, one per language or sub-project; none means one implicit suite.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<Suite>,
+    /// `[[components]]`: views over the merged coverage, with figures and gates of their own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
+}
+
+/// One `[[suites]]` table: a test run with its own runner, directory and profiles, whose coverage is merged with
+/// its language's rules and then with the other suites'.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Suite {
+    /// Kebab-case, unique: names the suite's log (`tests-<name>.log`), artifact (`coverage-<name>.json`) and rows.
+    pub name: ViewName,
+    /// `python`, `go`, `command` or `none` (read `profiles`, run nothing).
+    pub runner: Runner,
+    /// The test command; empty means the runner's default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Globs of the coverage files the suite writes (`command`) or has (`none`), relative to its `root`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<Glob>,
+    /// The sub-directory the suite runs in, relative to the repository root; default the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<RelativeDir>,
+    /// Globs (relative to the repository root) of the sources the suite owns: its figures count only these files.
+    /// Empty: every file it measures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<Glob>,
+    /// Go runner: the packages to test and measure; default `run.go-packages`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub go_packages: Vec<String>,
+}
+
+/// One `[[components]]` table: a sub-project, as globs over the merged coverage (a file may be in several).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Component {
+    /// Kebab-case, unique; `other` is reserved for the files in no component.
+    pub name: ViewName,
+    /// Globs of the component's files, relative to the repository root; at least one.
+    pub paths: Vec<Glob>,
+    /// The component's own thresholds (the keys of `[gate]`); unset: no check.
+    #[serde(default, skip_serializing_if = "Gate::is_empty")]
+    pub gate: Gate,
+}
+
+/// A suite's or component's name: kebab-case (`[a-z0-9]` words joined by `-`), at most 64 characters.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ViewName(String);
+
+impl ViewName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ViewName {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let word = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if s.len() <= 64 && s.split('-').all(word) {
+            Ok(ViewName(s))
+        } else {
+            Err(format!(
+                "expected a kebab-case name (lowercase letters and digits joined by `-`), found `{s}`"
+            ))
+        }
+    }
+}
+
+impl From<ViewName> for String {
+    fn from(n: ViewName) -> String {
+        n.0
+    }
+}
+
+impl fmt::Display for ViewName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A directory relative to the repository root that stays inside it (no `..`, not absolute).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RelativeDir(String);
+
+impl RelativeDir {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for RelativeDir {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let path = Path::new(&s);
+        let inside = path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+        if s.is_empty() || !inside {
+            return Err(format!(
+                "expected a sub-directory of the repository root (relative, without `..`), found `{s}`"
+            ));
+        }
+        Ok(RelativeDir(s.trim_end_matches('/').to_owned()))
+    }
+}
+
+impl From<RelativeDir> for String {
+    fn from(d: RelativeDir) -> String {
+        d.0
+    }
 }
 
 /// `[run]`: how `prowcov run` runs the tests under coverage.
@@ -74,6 +192,38 @@ pub struct Run {
     pub profiles: Vec<Glob>,
     /// The Go packages to test and measure (`-coverpkg`).
     pub go_packages: Vec<String>,
+    /// The branch post-submits record baselines for, and a pre-submit's base outside Prow; unset: `main`, else
+    /// `master`.
+    pub main_branch: Option<crate::ids::Branch>,
+    /// How many `[[suites]]` run at once (1: one after another).
+    pub parallel_suites: Parallelism,
+}
+
+/// How many suites run at once: 1 to 64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Parallelism(u8);
+
+impl Parallelism {
+    pub fn get(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+impl TryFrom<i64> for Parallelism {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        match u8::try_from(v) {
+            Ok(n @ 1..=64) => Ok(Parallelism(n)),
+            _ => Err(format!("expected a number of suites from 1 to 64, found {v}")),
+        }
+    }
+}
+
+impl From<Parallelism> for i64 {
+    fn from(p: Parallelism) -> i64 {
+        i64::from(p.0)
+    }
 }
 
 impl Default for Run {
@@ -83,6 +233,8 @@ impl Default for Run {
             command: Vec::new(),
             profiles: Vec::new(),
             go_packages: vec!["./...".to_owned()],
+            main_branch: None,
+            parallel_suites: Parallelism(1),
         }
     }
 }
@@ -138,6 +290,13 @@ pub struct Gate {
     /// Minimum head coverage of each changed file, in percent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_file: Option<Percent>,
+}
+
+impl Gate {
+    /// Whether no threshold is set.
+    pub fn is_empty(&self) -> bool {
+        self.min_patch.is_none() && self.max_drop.is_none() && self.min_file.is_none()
+    }
 }
 
 /// `[storage]`: where baselines live and how they are found.
@@ -677,6 +836,22 @@ impl LoadedConfig {
                 }
             }
         }
+        #[derive(Serialize)]
+        struct Views<'a> {
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            suites: &'a [Suite],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            components: &'a [Component],
+        }
+        let views = Views {
+            suites: &self.config.suites,
+            components: &self.config.components,
+        };
+        if !views.suites.is_empty() || !views.components.is_empty() {
+            let text = toml::to_string(&views)
+                .map_err(|e| Error::config(None, None, format!("cannot print the configuration: {e}")))?;
+            let _ = write!(out, "\n# file\n{text}");
+        }
         Ok(out)
     }
 }
@@ -729,6 +904,7 @@ fn read_file(path: &Path, explicit: bool) -> Result<Option<LoadedConfig>> {
     let keys = set_keys(raw);
     let doc: Pyproject = toml::from_str(&text).map_err(|e| de_error(&e, &text, path))?;
     let config = doc.tool.and_then(|t| t.prowcov).unwrap_or_default();
+    check_views(&config, &text, path)?;
     Ok(Some(loaded(config, Source::Pyproject(path.to_path_buf()), &keys)))
 }
 
@@ -749,8 +925,102 @@ fn loaded(config: Config, source: Source, keys: &[String]) -> LoadedConfig {
 fn parse_toml(text: &str, path: &Path) -> Result<(Config, Vec<String>)> {
     let table = parse_table(text, path)?;
     let config: Config = toml::from_str(text).map_err(|e| de_error(&e, text, path))?;
+    check_views(&config, text, path)?;
     Ok((config, set_keys(&toml::Value::Table(table))))
 }
+
+/// Checks what the types cannot: `[[suites]]` and `[[components]]` names unique, a runner each suite can use with
+/// what it needs, components with paths. The error names the file and the line of the table's `name`.
+fn check_views(config: &Config, text: &str, path: &Path) -> Result<()> {
+    // The line of the `occurrence`-th (0-based) `name = "<name>"`.
+    let line_of = |name: &str, occurrence: usize| -> Option<u64> {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                l.split_once('=')
+                    .is_some_and(|(k, v)| k.trim() == "name" && v.trim().trim_matches(['"', '\'']) == name)
+            })
+            .nth(occurrence)
+            .map(|(i, _)| i as u64 + 1)
+    };
+    let error = |kind: &str, name: &str, occurrence: usize, what: String| {
+        Error::config(
+            Some(path),
+            line_of(name, occurrence),
+            format!("[[{kind}]] {name}: {what}"),
+        )
+    };
+    let mut seen = BTreeMap::new();
+    for suite in &config.suites {
+        let name = suite.name.as_str();
+        let count = seen.entry(name.to_owned()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            return Err(error(
+                "suites",
+                name,
+                1,
+                "the name is used by another suite; names must be unique".into(),
+            ));
+        }
+        match suite.runner {
+            Runner::Auto => {
+                return Err(error(
+                    "suites",
+                    name,
+                    0,
+                    "runner \"auto\" is not a suite runner; expected python, go, command or none".into(),
+                ));
+            }
+            Runner::Command if suite.command.is_empty() => {
+                return Err(error("suites", name, 0, "runner \"command\" needs `command`".into()));
+            }
+            Runner::Command | Runner::None if suite.profiles.is_empty() => {
+                return Err(error(
+                    "suites",
+                    name,
+                    0,
+                    "this runner reads the coverage files the suite writes: set `profiles`".into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for component in &config.components {
+        let name = component.name.as_str();
+        let count = seen.entry(name.to_owned()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            return Err(error(
+                "components",
+                name,
+                1,
+                "the name is used by another component; names must be unique".into(),
+            ));
+        }
+        if name == OTHER_COMPONENT {
+            return Err(error(
+                "components",
+                name,
+                0,
+                "`other` is reserved for the files in no component".into(),
+            ));
+        }
+        if component.paths.is_empty() {
+            return Err(error(
+                "components",
+                name,
+                0,
+                "set `paths`, the globs of its files".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The row of the files in no component, when components exist.
+pub const OTHER_COMPONENT: &str = "other";
 
 fn parse_table(text: &str, path: &Path) -> Result<toml::Table> {
     text.parse::<toml::Table>().map_err(|e| de_error(&e, text, path))
@@ -905,6 +1175,8 @@ mod tests {
             command = ["make", "test"]
             profiles = ["cover/*.out"]
             go-packages = ["./pkg/..."]
+            main-branch = "develop"
+            parallel-suites = 2
             [paths]
             include = ["src/**"]
             exclude = ["**/*_test.go"]

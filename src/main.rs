@@ -21,8 +21,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
         }
     };
-    init_logging(cli.verbose);
-    match prowcov::commands::run(cli) {
+    // The one read of the environment: every layer below looks variables up in this snapshot.
+    let env = prowcov::env::Env::capture();
+    init_logging(cli.verbose, &env);
+    match prowcov::commands::run(cli, &env) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {}", e.for_terminal());
@@ -44,14 +46,16 @@ fn keep_freed_memory() {
     }
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, env: &prowcov::env::Env) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PROWCOV_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let filter = env
+        .get("PROWCOV_LOG")
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::ids::{Branch, BuildId, JobName, Sha};
 
 /// The variables prowcov reads, for `--help`, the docs and the checks of `prow/`.
 pub const VARIABLES: &[&str] = &[
@@ -112,8 +114,8 @@ pub struct Upload {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProwEnv {
     pub job_type: JobType,
-    pub job_name: String,
-    pub build_id: String,
+    pub job_name: JobName,
+    pub build_id: BuildId,
     pub prow_job_id: Option<String>,
     pub refs: Refs,
     /// `$ARTIFACTS`: uploaded by Prow after the test container exits.
@@ -122,10 +124,10 @@ pub struct ProwEnv {
 }
 
 impl ProwEnv {
-    /// Reads the environment through `var` (an empty value counts as unset). `Ok(None)` when `JOB_TYPE` is unset:
+    /// Reads Prow's variables from `env` (an empty value counts as unset). `Ok(None)` when `JOB_TYPE` is unset:
     /// not a Prow job.
-    pub fn read(var: &dyn Fn(&str) -> Option<String>) -> Result<Option<ProwEnv>> {
-        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    pub fn read(env: &Env) -> Result<Option<ProwEnv>> {
+        let get = |name: &str| env.get(name).map(str::to_owned);
         let Some(job_type) = get("JOB_TYPE") else {
             return Ok(None);
         };
@@ -146,15 +148,13 @@ impl ProwEnv {
             })
         };
         let job_name = need("JOB_NAME")?;
-        if !crate::render::comment::is_job_name(&job_name) {
-            return Err(bad("JOB_NAME", &job_name, "expected letters, digits, `.`, `_` and `-`"));
-        }
+        let job_name = JobName::try_from(job_name.as_str())
+            .map_err(|_| bad("JOB_NAME", &job_name, "expected letters, digits, `.`, `_` and `-`"))?;
         let build_id = get("BUILD_ID")
             .or_else(|| get("BUILD_NUMBER"))
             .ok_or_else(|| Error::config(None, None, "BUILD_ID is not set; Prow sets it for every job"))?;
-        if !crate::storage::is_build_id(&build_id) {
-            return Err(bad("BUILD_ID", &build_id, "expected a decimal build number"));
-        }
+        let build_id = BuildId::try_from(build_id.as_str())
+            .map_err(|_| bad("BUILD_ID", &build_id, "expected a decimal build number"))?;
         let spec = get("JOB_SPEC").map(|text| JobSpec::parse(&text)).transpose()?;
         let refs = match job_type {
             JobType::Periodic => periodic_refs(spec.as_ref())?,
@@ -185,7 +185,7 @@ impl ProwEnv {
                 }
             }
         };
-        if let Err(e) = crate::storage::layout::validate_job_and_branch(&job_name, &refs.base_ref) {
+        if let Err(e) = Branch::try_from(refs.base_ref.as_str()) {
             let var = if job_type == JobType::Periodic {
                 "JOB_SPEC extra_refs[0].base_ref"
             } else {
@@ -221,11 +221,9 @@ fn bad(name: &str, value: &str, expected: &str) -> Error {
 }
 
 fn sha(name: &str, value: &str) -> Result<String> {
-    if value.len() >= 7 && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(value.to_ascii_lowercase())
-    } else {
-        Err(bad(name, value, "expected a hexadecimal commit SHA"))
-    }
+    Sha::try_from(value)
+        .map(String::from)
+        .map_err(|_| bad(name, value, "expected a hexadecimal commit SHA"))
 }
 
 fn number(name: &str, value: &str) -> Result<u64> {
@@ -435,20 +433,10 @@ fn periodic_refs(spec: Option<&JobSpec>) -> Result<Refs> {
     })
 }
 
-/// The process environment as a lookup function.
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
-
-    /// A lookup function over a map.
-    fn map_env(map: &BTreeMap<String, String>) -> impl Fn(&str) -> Option<String> + '_ {
-        move |name| map.get(name).cloned()
-    }
 
     const BASE: &str = "0123456789abcdef0123456789abcdef01234567";
     const HEAD: &str = "89abcdef0123456789abcdef0123456789abcdef";
@@ -475,7 +463,7 @@ mod tests {
     }
 
     fn read(map: &BTreeMap<String, String>) -> Result<Option<ProwEnv>> {
-        ProwEnv::read(&map_env(map))
+        ProwEnv::read(&Env::from_pairs(map.clone()))
     }
 
     fn error(map: &BTreeMap<String, String>) -> String {

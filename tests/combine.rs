@@ -180,6 +180,38 @@ fn parallel_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// coverage.py 7.17 prints one summary line, not a line per input (those are `--debug combine` output); so does
+/// prowcov.
+#[test]
+#[ignore = "needs coverage.py (scripts/test provides it)"]
+fn combine_prints_one_summary_line_like_coverage_py() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    project(dir.path(), "");
+    cov_run(dir.path(), &[], &["tests/test_a.py"]);
+    cov_run(dir.path(), &[], &["tests/test_b.py"]);
+    let saved = tempfile::tempdir().expect("tempdir");
+    for f in data_files(dir.path()) {
+        std::fs::copy(&f, saved.path().join(f.file_name().expect("name"))).expect("save");
+    }
+    let mut theirs = python_module("coverage");
+    clean_env(theirs.arg("combine"), dir.path());
+    let theirs = run_ok(&mut theirs);
+    for f in data_files(saved.path()) {
+        std::fs::copy(&f, dir.path().join(f.file_name().expect("name"))).expect("restore");
+    }
+    let mut ours = prowcov();
+    clean_env(ours.arg("combine"), dir.path());
+    let ours = run_ok(&mut ours);
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert_eq!(
+        text(&ours.stdout),
+        text(&theirs.stderr),
+        "the whole message is the summary"
+    );
+    assert_eq!(text(&ours.stdout), "Combined 2 files\n");
+    assert_eq!(text(&ours.stderr), "");
+}
+
 #[test]
 #[ignore = "needs coverage.py (scripts/test provides it)"]
 fn parallel_runs_report_like_coverage_combine() {

@@ -12,6 +12,7 @@ use prowcov::analysis::changes::{self, BaseRef, ChangeOptions, ChangeSet, Change
 use prowcov::analysis::filter::Filter;
 use prowcov::analysis::gate::GateConfig;
 use prowcov::analysis::{DiffInputs, DiffReport};
+use prowcov::env::Env;
 use prowcov::model::{Coverage, FileCoverage, PercentRule};
 use prowcov::render::comment::{
     self, BODY_BUDGET, BaselineInfo, CommentInput, CommentLinks, GITHUB_MAX_BODY, parse_marker,
@@ -134,7 +135,7 @@ impl Scenario {
     }
 
     fn report(&self) -> DiffReport {
-        let repo = changes::GitRepo::open(&self.repo.dir).expect("open");
+        let repo = changes::GitRepo::open(&self.repo.dir, &Env::capture()).expect("open");
         let change_set = repo
             .changes(&ChangeOptions {
                 base: BaseRef::Given(self.base_sha.clone()),
@@ -183,6 +184,7 @@ fn input<'a>(report: &'a DiffReport, head_sha: &'a str, baseline: Option<Baselin
         head_tests_failed: None,
         prow: true,
         precision: 1,
+        previous: None,
     }
 }
 
@@ -214,6 +216,7 @@ fn comment_for_a_real_pr() {
         commits_behind: Some(2),
         build_url: Some("https://prow.example/view/gs/bucket/logs/post-demo-coverage/41/".into()),
         tests_failed: false,
+        other_branch: None,
     };
     let body = comment::render(&input(&report, &s.head_sha, Some(baseline)));
     assert_eq!(parse_marker(&body), Some((JOB.to_string(), s.head_sha.clone())));
@@ -326,6 +329,7 @@ fn baseline() -> Option<BaselineInfo> {
         commits_behind: Some(0),
         build_url: None,
         tests_failed: false,
+        other_branch: None,
     })
 }
 
@@ -408,4 +412,63 @@ fn a_5000_file_pr_stays_under_githubs_limit() {
         body.get(body.len().saturating_sub(300)..).unwrap_or(&body)
     );
     assert_eq!(parse_marker(&body), Some((JOB.to_string(), "c".repeat(40))));
+}
+
+/// 200 components on a 5,000-file PR: every component row fits beside a cut file table, the largest drop first,
+/// and the body stays under GitHub's limit.
+#[test]
+fn two_hundred_components_stay_under_githubs_limit_largest_drop_first() {
+    use prowcov::analysis::views::{self, Members, ViewKind, ViewSpec};
+    let paths: Vec<String> = (0..5000)
+        .map(|i| format!("components/team-{:03}/module_{i:04}.py", i % 200))
+        .collect();
+    let mut report = built_report(&paths, 10, &[]);
+    // Component k's files drop by a share that grows with k, so the largest drop is the last component's.
+    let specs: Vec<ViewSpec> = (0..200)
+        .map(|k| ViewSpec {
+            kind: ViewKind::Component,
+            name: format!("team-{k:03}-with-a-long-descriptive-component-name"),
+            members: Members::Globs(vec![format!("components/team-{k:03}/**")]),
+            gate: Some(GateConfig {
+                min_patch: Some(80.0),
+                max_drop: None,
+                min_file: None,
+            }),
+            failed: None,
+        })
+        .collect();
+    let (mut base, mut head) = (Coverage::default(), Coverage::default());
+    for (i, path) in paths.iter().enumerate() {
+        let k = (i % 200) as u32;
+        base.files.insert(path.clone(), file(200, 200));
+        head.files.insert(path.clone(), file(200, 199 - k));
+    }
+    report.views = views::build(&report, &base, &head, &specs, true).expect("views");
+    assert_eq!(report.views.len(), 200);
+    assert!(!report.passed(), "the components' gates fail the report");
+    let body = comment::render(&input(&report, &"c".repeat(40), baseline()));
+    assert!(body.len() <= BODY_BUDGET, "{} bytes", body.len());
+    assert!(
+        body.contains("### Components (200 components)"),
+        "{}",
+        &body[..2000.min(body.len())]
+    );
+    let rows: Vec<&str> = body
+        .lines()
+        .skip_while(|l| !l.starts_with("### Components"))
+        .skip(4)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert_eq!(rows.len(), 200, "every component is shown");
+    assert!(
+        rows[0].starts_with("| team-199-"),
+        "the largest drop first: {}",
+        rows[0]
+    );
+    assert!(
+        rows[199].starts_with("| team-000-"),
+        "the smallest drop last: {}",
+        rows[199]
+    );
+    assert!(body.contains("### Changed files"), "the changed files still have room");
 }

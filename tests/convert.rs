@@ -81,3 +81,45 @@ fn coveragepy_output_is_read_by_coverage_report() {
     let original = json_stdout(&mut project.prowcov(&["report", "--format", "json", "coverage.json"]));
     assert_eq!(missing_by_file(&ours), missing_by_file(&original));
 }
+
+/// `coverage xml`'s records, minus what legitimately differs: its comments, the `<source>` root (absolute there, `.`
+/// here) and the root element's `version` and `timestamp`.
+fn cobertura_records(xml: &str) -> Vec<String> {
+    xml.lines()
+        .filter(|l| !l.trim_start().starts_with("<!--") && !l.trim_start().starts_with("<source>"))
+        .map(|l| {
+            match l
+                .strip_prefix("<coverage ")
+                .and_then(|rest| rest.split_once(" lines-valid="))
+            {
+                Some((_version_and_timestamp, figures)) => format!("<coverage lines-valid={figures}"),
+                None => l.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Cobertura written from coverage.py data equals `coverage xml` record by record: rates, `condition-coverage` and
+/// `missing-branches`, in branch mode and without it.
+#[test]
+#[ignore = "needs coverage.py (scripts/test provides it)"]
+fn cobertura_from_coverage_py_data_equals_coverage_xml() {
+    for branch in [true, false] {
+        let project = Project::measured(branch, &[]);
+        common::run_ok(&mut project.coverage(&["xml", "-q", "-o", "theirs.xml"]));
+        convert(&project, "cobertura", "ours.xml", ".coverage");
+        let read = |name: &str| std::fs::read_to_string(project.join(name)).expect("xml");
+        let (theirs, ours) = (read("theirs.xml"), read("ours.xml"));
+        if branch {
+            assert!(
+                theirs.contains("missing-branches=\""),
+                "the case is exercised: {theirs}"
+            );
+        }
+        assert_eq!(
+            cobertura_records(&ours),
+            cobertura_records(&theirs),
+            "branch={branch}\n{ours}"
+        );
+    }
+}

@@ -14,6 +14,7 @@ use prowcov::analysis::changes::{self, BaseRef, ChangeOptions, ChangeStatus};
 use prowcov::analysis::filter::{FileAttributes, Filter, SkipReason};
 use prowcov::analysis::gate::GateConfig;
 use prowcov::analysis::{DiffInputs, DiffReport};
+use prowcov::env::Env;
 use serde_json::Value;
 
 const NEEDS_TOOLS: &str = "needs coverage.py and diff-cover (scripts/test provides them)";
@@ -157,7 +158,7 @@ impl Scenario {
 
     /// The report built through the library with no file skipped (diff-cover knows no `.gitattributes`).
     fn report(&self, ignore_whitespace: bool) -> DiffReport {
-        let repo = changes::GitRepo::open(&self.repo.dir).expect("open");
+        let repo = changes::GitRepo::open(&self.repo.dir, &Env::capture()).expect("open");
         let change_set = repo
             .changes(&ChangeOptions {
                 base: BaseRef::Given(self.base_sha.clone()),
@@ -207,7 +208,7 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn prow_merge_layout_diffs_from_pull_base_sha_and_detects_renames_and_deletions() {
     let s = Scenario::repo_only();
-    let repo = changes::GitRepo::open(&s.repo.dir).unwrap();
+    let repo = changes::GitRepo::open(&s.repo.dir, &Env::capture()).unwrap();
     let set = repo
         .changes(&ChangeOptions::to_head(BaseRef::PullBaseSha(s.base_sha.clone())))
         .unwrap();
@@ -257,7 +258,7 @@ fn prow_merge_layout_diffs_from_pull_base_sha_and_detects_renames_and_deletions(
 #[test]
 fn ignore_whitespace_drops_whitespace_only_edits() {
     let s = Scenario::repo_only();
-    let repo = changes::GitRepo::open(&s.repo.dir).unwrap();
+    let repo = changes::GitRepo::open(&s.repo.dir, &Env::capture()).unwrap();
     let options = |ignore_whitespace| ChangeOptions {
         base: BaseRef::Given(s.base_sha.clone()),
         head_ref: "HEAD".into(),
@@ -273,7 +274,7 @@ fn ignore_whitespace_drops_whitespace_only_edits() {
 #[test]
 fn gitattributes_exclude_only_when_set_or_true() {
     let s = Scenario::repo_only();
-    let repo = changes::GitRepo::open(&s.repo.dir).unwrap();
+    let repo = changes::GitRepo::open(&s.repo.dir, &Env::capture()).unwrap();
     let attrs = repo
         .attributes(["gen.py", "notgen.py", "unset.py", "excl.py", "calc.py"])
         .unwrap();
@@ -678,6 +679,105 @@ fn go_profiles_from_go_test() {
         2
     );
     assert_eq!(shapes["base_percent"], 100.0);
+    // The changed test file is not missing data: `go test` never measures `_test.go` files.
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["path"] != "shapes_test.go"),
+        "{doc:#}"
+    );
+    assert_eq!(
+        doc["skipped"],
+        serde_json::json!([{"path": "shapes_test.go", "reason": "not_measured",
+                            "pattern": "a Go test file (`go test` measures no `_test.go` file)"}])
+    );
+}
+
+/// A test file the project omits on purpose (`[run] omit`) and changes in a PR is "not measured by configuration",
+/// not a changed file without coverage data with a hint that paths may not match.
+#[test]
+#[ignore = "needs coverage.py and diff-cover (scripts/test provides them)"]
+fn files_coverage_py_omits_are_not_measured_by_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    let base_sha = repo.commit(
+        "base",
+        &[
+            (".coveragerc", "[run]\nomit =\n    tests/*\n"),
+            (".gitignore", "__pycache__/\n"),
+            ("app.py", "def twice(x):\n    return 2 * x\n"),
+            ("tests/__init__.py", ""),
+            ("tests/check.py", "import app\n\nassert app.twice(2) == 4\n"),
+        ],
+    );
+    let measure = |name: &str| {
+        let out = tmp.path().join(name);
+        let data = tmp.path().join(".coverage");
+        for args in [&["run", "-m", "tests.check"][..], &["json", "-q", "-o", path_str(&out)]] {
+            common::run_ok(
+                common::python_module("coverage")
+                    .args(args)
+                    .current_dir(&repo.dir)
+                    .env("COVERAGE_FILE", &data),
+            );
+        }
+        out
+    };
+    let base = measure("base.json");
+    repo.commit(
+        "thrice",
+        &[
+            (
+                "app.py",
+                "def twice(x):\n    return 2 * x\n\n\ndef thrice(x):\n    return 3 * x\n",
+            ),
+            (
+                "tests/check.py",
+                "import app\n\nassert app.twice(2) == 4\nassert app.thrice(1) == 3\n",
+            ),
+        ],
+    );
+    let head = measure("head.json");
+    let diff = |format: &str| {
+        common::prowcov()
+            .args([
+                "diff",
+                "--base",
+                path_str(&base),
+                "--head",
+                path_str(&head),
+                "--repo",
+                path_str(&repo.dir),
+            ])
+            .args([
+                "--base-ref",
+                &base_sha,
+                "--format",
+                format,
+                "--job",
+                "pull-app-coverage",
+            ])
+            .output()
+            .unwrap()
+    };
+    let doc = json(&diff("json"));
+    assert_eq!(
+        doc["skipped"],
+        serde_json::json!([{"path": "tests/check.py", "reason": "not_measured",
+                            "pattern": "coverage.py's `[run] omit` has `tests/*`"}]),
+        "{doc:#}"
+    );
+    let out = diff("comment");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let comment = String::from_utf8_lossy(&out.stdout);
+    assert!(!comment.contains("without coverage data"), "{comment}");
+    assert!(
+        comment
+            .contains("| tests/check.py | not measured by configuration\\: coverage.py\\'s \\`\\[run\\] omit\\` has"),
+        "{comment}"
+    );
 }
 
 /// Above 1,024 paths the lookups are split over threads, each with its own repository handle.
@@ -693,7 +793,7 @@ fn attributes_of_many_paths_are_read_in_parallel_with_the_same_result() {
         "*.py coverage-excluded=true\nf5.py -coverage-excluded\n",
     ));
     repo.commit("many", &files);
-    let attrs = changes::GitRepo::open(&repo.dir)
+    let attrs = changes::GitRepo::open(&repo.dir, &Env::capture())
         .unwrap()
         .attributes(names.iter().map(String::as_str))
         .unwrap();
@@ -726,7 +826,12 @@ fn attributes_from_nested_files_and_info_attributes_are_not_missed() {
         ],
     );
     let paths = ["a/b/gen.py", "c/skip.py", "c/keep.py"];
-    let read = || changes::GitRepo::open(&repo.dir).unwrap().attributes(paths).unwrap();
+    let read = || {
+        changes::GitRepo::open(&repo.dir, &Env::capture())
+            .unwrap()
+            .attributes(paths)
+            .unwrap()
+    };
     assert!(read()["a/b/gen.py"].generated, "nested .gitattributes");
     assert!(!read()["c/skip.py"].coverage_excluded);
     std::fs::write(repo.dir.join(".git/info/attributes"), "c/skip.py coverage-excluded\n").unwrap();
@@ -741,6 +846,122 @@ fn without_attribute_files_nothing_is_excluded() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = GitRepo::init(&tmp.path().join("repo"));
     repo.commit("plain", &[("a.py", "x = 1\n"), (".gitattributes", "*.py text\n")]);
-    let attrs = changes::GitRepo::open(&repo.dir).unwrap().attributes(["a.py"]).unwrap();
+    let attrs = changes::GitRepo::open(&repo.dir, &Env::capture())
+        .unwrap()
+        .attributes(["a.py"])
+        .unwrap();
     assert_eq!(attrs["a.py"], FileAttributes::default());
+}
+
+/// `prowcov diff --format json` of the repository's HEAD against `base_sha`, with `lcov` as both profiles.
+fn diff_json_since(repo: &GitRepo, base_sha: &str, lcov: &str) -> Value {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let profile = tmp.path().join("c.info");
+    std::fs::write(&profile, lcov).expect("lcov");
+    let out = common::prowcov()
+        .args(["diff", "--base", path_str(&profile), "--head", path_str(&profile)])
+        .args([
+            "--repo",
+            path_str(&repo.dir),
+            "--base-ref",
+            base_sha,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run prowcov");
+    json(&out)
+}
+
+/// The new lines of each file as `git diff -U0` shows them (its hunk headers' `+start,count`).
+fn git_diff_new_lines(repo: &GitRepo, from: &str) -> BTreeMap<String, Vec<u64>> {
+    let text = repo.git(&["diff", "-U0", "--no-color", from, "HEAD"]);
+    let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut file = String::new();
+    for line in text.lines() {
+        if let Some(path) = line.strip_prefix("+++ b/") {
+            file = path.to_owned();
+        } else if let Some(rest) = line.strip_prefix("@@ ") {
+            let new = rest
+                .split(' ')
+                .nth(1)
+                .and_then(|n| n.strip_prefix('+'))
+                .expect("+start[,count]");
+            let (start, count) = new.split_once(',').unwrap_or((new, "1"));
+            let (start, count): (u64, u64) = (start.parse().expect("a line"), count.parse().expect("a count"));
+            out.entry(file.clone()).or_default().extend(start..start + count);
+        }
+    }
+    out
+}
+
+/// An inserted C function whose first and last lines repeat its neighbours' can be shown in two places; git (since
+/// 2.14) uses its indent heuristic to put it where the function starts, and the changed lines must be those
+/// reviewers see in `git diff` (bzip2's style: a comment rule, `static` on its own line, the brace below).
+#[test]
+fn changed_lines_are_those_git_diff_shows_with_its_indent_heuristic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    let func = |name: &str, body: &str| format!("/*---*/\nstatic\nvoid {name} ( void )\n{{\n   {body};\n}}\n\n\n");
+    let base_sha = repo.commit(
+        "base",
+        &[(
+            "x.c",
+            &format!(
+                "{}/*---*/\nstatic\nvoid c ( void )\n{{\n   z = 3;\n}}\n",
+                func("a", "x = 1")
+            ),
+        )],
+    );
+    repo.commit(
+        "insert b",
+        &[(
+            "x.c",
+            &format!(
+                "{}{}/*---*/\nstatic\nvoid c ( void )\n{{\n   z = 3;\n}}\n",
+                func("a", "x = 1"),
+                func("b", "y = 2")
+            ),
+        )],
+    );
+    let shown = git_diff_new_lines(&repo, &base_sha);
+    let without = repo.git(&["diff", "-U0", "--no-indent-heuristic", &base_sha, "HEAD"]);
+    assert!(
+        !without.contains(&format!("+{},", shown["x.c"][0])),
+        "the case is exercised: without the heuristic git shows other lines\n{without}"
+    );
+    let doc = diff_json_since(&repo, &base_sha, "SF:x.c\nDA:5,1\nend_of_record\n");
+    let ours: Vec<u64> = doc["files"][0]["changed_lines"]
+        .as_array()
+        .expect("changed_lines")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(ours, shown["x.c"], "{doc:#}");
+}
+
+/// After a local run and `git add -A`, the job's own `.prowcov/` artifacts were committed and then listed in the next
+/// comment as changed files without coverage data; they are never the PR's change.
+#[test]
+fn committed_prowcov_artifacts_are_not_changed_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = GitRepo::init(&tmp.path().join("repo"));
+    let base_sha = repo.commit("base", &[("a.c", "int a;\n")]);
+    repo.commit(
+        "change and artifacts",
+        &[
+            ("a.c", "int a;\nint b;\n"),
+            (".prowcov/artifacts/presubmit/comment.md", "## Coverage\n"),
+            (".prowcov/storage/index/abc.json", "{}\n"),
+        ],
+    );
+    let doc = diff_json_since(&repo, &base_sha, "SF:a.c\nDA:1,1\nDA:2,0\nend_of_record\n");
+    let paths: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["a.c"], "{doc:#}");
+    assert_eq!(doc["skipped"], serde_json::json!([]), "{doc:#}");
 }

@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::fake_github::{BOT, Fault, Fixture, HEAD, contract_dir};
+use prowcov::env::Env;
 use prowcov::github::{
     BotOptions, CommentRequest, GateState, MetricsBot, Outcome, RepoRef, RetryPolicy, Secret, StatusOutcome,
     StatusRequest, TokenSource, parse_marker,
@@ -43,6 +44,7 @@ fn fast_retry() -> RetryPolicy {
         initial_backoff: Duration::from_millis(50),
         total: Duration::from_secs(20),
         max_retry_after: Duration::from_secs(5),
+        ..RetryPolicy::GITHUB
     }
 }
 
@@ -320,7 +322,7 @@ fn token_sources() {
     std::fs::write(&file, format!("{TOKEN}\n")).expect("write");
     let loaded = TokenSource {
         file: Some(file.clone()),
-        env_var: None,
+        env_token: None,
     }
     .load()
     .expect("load");
@@ -328,23 +330,24 @@ fn token_sources() {
     std::fs::write(&file, "  \n").expect("write");
     let err = TokenSource {
         file: Some(file),
-        env_var: None,
+        env_token: None,
     }
     .load()
     .expect_err("empty");
     assert!(err.to_string().contains("empty"), "{err}");
     let missing = TokenSource {
         file: Some(dir.path().join("nope")),
-        env_var: None,
+        env_token: None,
     }
     .load()
     .expect_err("missing file is an error, not a dry run");
     assert!(missing.to_string().contains("nope"), "{missing}");
-    let unset = TokenSource {
-        file: None,
-        env_var: Some("PROWCOV_TEST_UNSET_TOKEN_VARIABLE".to_owned()),
-    };
+    let unset = TokenSource::new(None, &Env::from_pairs([("PROWCOV_TEST_OTHER", "x")]));
     assert_eq!(unset.load().expect("load"), None);
+    let empty = TokenSource::new(None, &Env::from_pairs([("GITHUB_TOKEN", "  ")]));
+    assert_eq!(empty.load().expect("load"), None, "an empty GITHUB_TOKEN is a dry run");
+    let from_env = TokenSource::new(None, &Env::from_pairs([("GITHUB_TOKEN", TOKEN)]));
+    assert_eq!(from_env.load().expect("load"), Some(Secret::new(TOKEN)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ fn hostile_names_and_sources_are_escaped_and_stay_in_the_output_folder() {
         ..HtmlOptions::default()
     };
     let out = work.path().join("out");
-    let stats = html::write_report(&coverage, &root, &options, &out).expect("report");
+    let stats = prowcov::publish::html_report(&coverage, &root, &options, &out).expect("report");
     assert_eq!(stats.pages, names.len());
 
     // Nothing outside the output folder: the work dir holds only what the test made.
@@ -168,9 +168,11 @@ fn hostile_names_and_sources_are_escaped_and_stay_in_the_output_folder() {
     let mut all_pages = String::new();
     for f in &pages {
         let page = std::fs::read_to_string(out.join(f)).expect("page");
-        assert!(
-            !page.contains("<script"),
-            "file pages carry no script, and data none: {}",
+        // The page's own script (jumping to missed and changed lines) and nothing from the data.
+        assert_eq!(
+            page.matches("<script").count(),
+            1,
+            "file pages carry only their own script, and data none: {}",
             f.display()
         );
         assert!(!page.contains("<img"));
@@ -200,14 +202,14 @@ fn existing_folders_are_replaced_only_when_they_are_reports() {
     let out = work.path().join("precious");
     std::fs::create_dir(&out).expect("mkdir");
     std::fs::write(out.join("thesis.tex"), "years of work").expect("write");
-    let err = html::write_report(&coverage, work.path(), &HtmlOptions::default(), &out).unwrap_err();
+    let err = prowcov::publish::html_report(&coverage, work.path(), &HtmlOptions::default(), &out).unwrap_err();
     assert!(err.to_string().contains("not a prowcov report"), "{err}");
     assert!(out.join("thesis.tex").exists());
 
     let report = work.path().join("report");
-    html::write_report(&coverage, work.path(), &HtmlOptions::default(), &report).expect("first");
+    prowcov::publish::html_report(&coverage, work.path(), &HtmlOptions::default(), &report).expect("first");
     assert!(report.join(MARKER).is_file());
-    html::write_report(&coverage, work.path(), &HtmlOptions::default(), &report).expect("replace");
+    prowcov::publish::html_report(&coverage, work.path(), &HtmlOptions::default(), &report).expect("replace");
     let leftovers: Vec<_> = std::fs::read_dir(work.path())
         .expect("read_dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -381,7 +383,7 @@ fn chromium_renders_the_report_without_script_errors() {
         ..HtmlOptions::default()
     };
     let out = work.path().join("report");
-    html::write_report(&coverage, &root, &options, &out).expect("report");
+    prowcov::publish::html_report(&coverage, &root, &options, &out).expect("report");
 
     let profile = work.path().join("profile");
     let index = out.join("index.html");
@@ -426,6 +428,140 @@ fn chromium_renders_the_report_without_script_errors() {
     let gone =
         std::fs::read_to_string(out.join(href.iter().find(|h| h.contains("gone")).expect("gone"))).expect("page");
     assert!(gone.contains("Source not available"), "a missing source says so");
+}
+
+/// On a long page the keys `j`/`k` go to the next/previous run of missed lines and `n`/`p` to the next/previous
+/// run of changed lines, wrapping around; pressed in headless Chromium on the page as written.
+#[test]
+#[ignore = "needs chromium (scripts/test provides it)"]
+fn keys_jump_to_the_next_missed_and_changed_lines() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let root = work.path().join("repo");
+    let source: String = (1..=200).map(|n| format!("x{n} = {n}\n")).collect();
+    common::write_tree(&root, &[("long.py", &source)]);
+    let mut file = FileCoverage::new(PercentRule::Lines);
+    // Missed runs start at 40 and 150; changed runs at 10 and 120.
+    file.lines
+        .extend((1..=200).map(|n| (n, u64::from(!(40..=45).contains(&n) && n != 150))));
+    let coverage = Coverage {
+        files: BTreeMap::from([("long.py".to_string(), file)]),
+    };
+    let options = HtmlOptions {
+        overlay: Some(HtmlOverlay {
+            changed_lines: BTreeMap::from([("long.py".to_string(), BTreeSet::from([10, 11, 120]))]),
+            ..HtmlOverlay::default()
+        }),
+        ..HtmlOptions::default()
+    };
+    let out = work.path().join("report");
+    prowcov::publish::html_report(&coverage, &root, &options, &out).expect("report");
+    let page = std::fs::read_dir(out.join("files"))
+        .expect("pages")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("long.py"))
+        .expect("the page");
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(
+        html.contains("<a href=\"#L40\" data-jump=\"m\">"),
+        "without script, the first missed line"
+    );
+    // The test presses the keys after the page's own script has run, and writes where each press led.
+    let harness = html.replace(
+        "</body>",
+        "<script>document.addEventListener('DOMContentLoaded', function () { var seen = [];\
+         'jjjknnnp'.split('').forEach(function (k) { document.dispatchEvent(new KeyboardEvent('keydown', {key: k})); \
+         seen.push(location.hash); }); document.body.setAttribute('data-seen', seen.join(' ')); });</script></body>",
+    );
+    let harness_path = page.with_file_name("harness.html");
+    std::fs::write(&harness_path, harness).expect("harness");
+    let profile = work.path().join("profile");
+    let output = common::run_ok(
+        common::chromium(&profile)
+            .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+            .arg(format!("file://{}", harness_path.display())),
+    );
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(!dom.contains("id=\"js-error\""), "{dom}");
+    assert!(
+        dom.contains("data-seen=\"#L40 #L150 #L40 #L150 #L10 #L120 #L10 #L120\""),
+        "{}",
+        dom.lines().find(|l| l.contains("<body")).unwrap_or_default()
+    );
+}
+
+/// A module imported from a zip (`sys.path` holds `lib.zip`) is measured and rendered by coverage.py through
+/// `zipimport`; prowcov's page shows the same source. A compressed member says why it is not shown.
+#[test]
+#[ignore = "needs coverage.py (scripts/test provides it)"]
+fn a_source_inside_a_zip_is_rendered_as_coverage_html_renders_it() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path();
+    let make = "import zipfile\n\
+                with zipfile.ZipFile('lib.zip', 'w') as z:\n    \
+                z.writestr('zmod.py', 'def hello():\\n    return 41 + 1\\n\\n\\ndef unused():\\n    return 0\\n')\n\
+                with zipfile.ZipFile('packed.zip', 'w', zipfile.ZIP_DEFLATED) as z:\n    \
+                z.writestr('pmod.py', 'def packed():\\n    return 7\\n')\n";
+    common::write_tree(
+        dir,
+        &[
+            ("make.py", make),
+            (
+                "main.py",
+                "import sys\nsys.path[:0] = ['lib.zip', 'packed.zip']\nimport zmod, pmod\nzmod.hello()\npmod.packed()\n",
+            ),
+        ],
+    );
+    common::run_ok(
+        common::python_module("coverage")
+            .current_dir(dir)
+            .args(["run", "make.py"]),
+    );
+    common::run_ok(
+        common::python_module("coverage")
+            .current_dir(dir)
+            .args(["run", "main.py"]),
+    );
+    common::run_ok(
+        common::python_module("coverage")
+            .current_dir(dir)
+            .args(["html", "-q", "-d", "theirs"]),
+    );
+    let theirs = std::fs::read_dir(dir.join("theirs"))
+        .expect("htmlcov")
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().ends_with("zmod_py.html"))
+        .expect("coverage html renders the zipped module");
+    let theirs = std::fs::read_to_string(theirs.path()).expect("page");
+    assert!(
+        theirs.contains("41") && theirs.contains("unused"),
+        "coverage html shows the source"
+    );
+    common::run_ok(
+        common::prowcov()
+            .current_dir(dir)
+            .env("PROWCOV_PYTHON", common::python())
+            .args(["html", "-o", "ours", ".coverage"]),
+    );
+    let page = |stem: &str| {
+        let found = std::fs::read_dir(dir.join("ours/files"))
+            .expect("pages")
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy().contains(stem))
+            .unwrap_or_else(|| panic!("a page for {stem}"));
+        std::fs::read_to_string(found.path()).expect("page")
+    };
+    let ours = page("lib.zip_zmod.py");
+    assert!(!ours.contains("id=\"no-source\""), "{ours}");
+    assert!(
+        ours.contains("    return 41 + 1") && ours.contains("def unused():"),
+        "{ours}"
+    );
+    let packed = page("packed.zip_pmod.py");
+    assert!(
+        packed.contains("pmod.py is compressed in its archive (method 8); prowcov reads stored members only"),
+        "{packed}"
+    );
 }
 
 /// The `href` values of a page that are not anchors or web links.

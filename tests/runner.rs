@@ -8,8 +8,10 @@ use std::sync::RwLock;
 
 use common::{go, python, run_ok, stdout_ok, write_tree};
 use prowcov::config::{Glob, Runner};
+use prowcov::env::Env;
 use prowcov::error::exit;
 use prowcov::runner::{RunSpec, TestRun, run};
+use prowcov::warnings::Warnings;
 
 /// The runner forwards signals the test process receives to every running child: the SIGTERM test runs alone.
 static SIGNALS: RwLock<()> = RwLock::new(());
@@ -63,6 +65,8 @@ fn run_in(
         log: &d.log,
         python: python.as_deref(),
         env_remove,
+        env: &Env::capture(),
+        warnings: &Warnings::default(),
     })
 }
 
@@ -346,6 +350,8 @@ fn sigterm_is_forwarded_and_coverage_py_saves_the_interrupted_run() {
                 log: &d.log,
                 python: Some(&python()),
                 env_remove: &[],
+                env: &Env::capture(),
+                warnings: &Warnings::default(),
             })
         });
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

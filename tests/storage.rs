@@ -11,12 +11,14 @@ use common::emulators::{Server, fake_gcs, http, venv_bin};
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use prowcov::analysis::changes::GitRepo;
+use prowcov::env::Env;
 use prowcov::error::Error;
 use prowcov::model::{Coverage, FileCoverage};
 use prowcov::storage::{
@@ -78,6 +80,7 @@ impl Backend {
                 max_retries: 1,
                 initial_backoff: Duration::from_millis(10),
                 total: Duration::from_secs(2),
+                ..RetryPolicy::STORAGE
             },
             ..StoreOptions::default()
         };
@@ -214,16 +217,45 @@ fn put(store: &Store, build_id: &str, sha: &str, tag: u32) {
     storage::put(store, &record(build_id, sha, 0), &coverage(tag)).expect("put");
 }
 
-fn query(sha: &str, repo: Option<&Path>) -> Query {
-    Query {
-        job: JOB.into(),
-        branch: "main".into(),
-        sha: sha.into(),
-        repo: repo.map(Path::to_path_buf),
-        max_walk: 10,
-        max_builds: 10,
-        failed_tests: FailedTests::Skip,
+/// A query and the repository whose history `find` walks.
+struct TestQuery {
+    query: Query,
+    repo: Option<PathBuf>,
+}
+
+impl std::ops::Deref for TestQuery {
+    type Target = Query;
+    fn deref(&self) -> &Query {
+        &self.query
     }
+}
+
+impl std::ops::DerefMut for TestQuery {
+    fn deref_mut(&mut self) -> &mut Query {
+        &mut self.query
+    }
+}
+
+fn query(sha: &str, repo: Option<&Path>) -> TestQuery {
+    TestQuery {
+        query: Query {
+            job: JOB.into(),
+            branch: "main".into(),
+            sha: sha.into(),
+            max_walk: 10,
+            max_builds: 10,
+            failed_tests: FailedTests::Skip,
+        },
+        repo: repo.map(Path::to_path_buf),
+    }
+}
+
+fn find(store: &Store, q: &TestQuery) -> prowcov::error::Result<Lookup> {
+    let repo = q
+        .repo
+        .as_deref()
+        .map(|dir| GitRepo::open(dir, &Env::default()).expect("open the test repository"));
+    storage::find(store, &q.query, repo.as_ref())
 }
 
 fn found_build(lookup: &Lookup) -> Option<(&str, Match, Option<usize>)> {
@@ -241,7 +273,7 @@ fn exact_base_hit(backend: &mut Backend) {
     let store = backend.store();
     put(&store, "100", &h.shas[1], 1);
     put(&store, "101", &h.shas[2], 2);
-    let lookup = storage::find(&store, &query(&h.shas[2], Some(h.dir.path()))).expect("find");
+    let lookup = find(&store, &query(&h.shas[2], Some(h.dir.path()))).expect("find");
     assert_eq!(found_build(&lookup), Some(("101", Match::Exact, Some(0))));
     let found = lookup.found.expect("found");
     assert_eq!(found.coverage, coverage(2), "the profile reads back exactly");
@@ -254,12 +286,12 @@ fn ancestor_three_commits_back(backend: &mut Backend) {
     let store = backend.store();
     put(&store, "100", &h.shas[1], 1);
     put(&store, "101", &h.shas[2], 2);
-    let lookup = storage::find(&store, &query(&h.shas[5], Some(h.dir.path()))).expect("find");
+    let lookup = find(&store, &query(&h.shas[5], Some(h.dir.path()))).expect("find");
     assert_eq!(found_build(&lookup), Some(("101", Match::Ancestor, Some(3))));
     // A walk shorter than the distance falls back to the newest complete build.
     let mut short = query(&h.shas[5], Some(h.dir.path()));
     short.max_walk = 2;
-    let lookup = storage::find(&store, &short).expect("find");
+    let lookup = find(&store, &short).expect("find");
     assert_eq!(found_build(&lookup), Some(("101", Match::Newest, Some(3))));
 }
 
@@ -280,7 +312,7 @@ fn newer_build_without_marker_is_skipped(backend: &mut Backend) {
         .put(&format!("logs/{JOB}/latest-build.txt"), b"200".to_vec())
         .expect("latest-build.txt");
 
-    let lookup = storage::find(&store, &query(&h.shas[2], None)).expect("find");
+    let lookup = find(&store, &query(&h.shas[2], None)).expect("find");
     assert_eq!(found_build(&lookup), Some(("100", Match::Newest, None)));
     let marker = format!("{}/logs/{JOB}/200/artifacts/prowcov/complete", store.url());
     assert!(
@@ -292,7 +324,7 @@ fn newer_build_without_marker_is_skipped(backend: &mut Backend) {
         lookup.skipped
     );
     // Through the history: the incomplete build has no index entry, the ancestor two commits back is used.
-    let lookup = storage::find(&store, &query(&h.shas[2], Some(h.dir.path()))).expect("find");
+    let lookup = find(&store, &query(&h.shas[2], Some(h.dir.path()))).expect("find");
     assert_eq!(found_build(&lookup), Some(("100", Match::Ancestor, Some(2))));
 }
 
@@ -302,7 +334,7 @@ fn failed_tests_both_policies(backend: &mut Backend) {
     put(&store, "100", &h.shas[0], 1);
     storage::put(&store, &record("200", &h.shas[1], 1), &coverage(2)).expect("put");
 
-    let lookup = storage::find(&store, &query(&h.shas[1], Some(h.dir.path()))).expect("find");
+    let lookup = find(&store, &query(&h.shas[1], Some(h.dir.path()))).expect("find");
     assert_eq!(found_build(&lookup), Some(("100", Match::Ancestor, Some(1))));
     assert!(
         lookup.skipped[0].reason.contains("the tests failed (exit status 1)"),
@@ -312,7 +344,7 @@ fn failed_tests_both_policies(backend: &mut Backend) {
 
     let mut use_failed = query(&h.shas[1], Some(h.dir.path()));
     use_failed.failed_tests = FailedTests::Use;
-    let lookup = storage::find(&store, &use_failed).expect("find");
+    let lookup = find(&store, &use_failed).expect("find");
     assert_eq!(found_build(&lookup), Some(("200", Match::Exact, Some(0))));
     assert_eq!(lookup.found.expect("found").metadata.tests_exit_status, 1);
 }
@@ -327,7 +359,7 @@ fn corrupt_profile_is_skipped(backend: &mut Backend) {
         .put(&profile, b"{\"schema\": 1, \"files\": [".to_vec())
         .expect("corrupt it");
 
-    let lookup = storage::find(&store, &query(&h.shas[1], Some(h.dir.path()))).expect("find");
+    let lookup = find(&store, &query(&h.shas[1], Some(h.dir.path()))).expect("find");
     assert_eq!(found_build(&lookup), Some(("100", Match::Ancestor, Some(1))));
     assert_eq!(lookup.skipped.len(), 1, "{:?}", lookup.skipped);
     assert_eq!(lookup.skipped[0].object, store.url_of(&profile));
@@ -337,7 +369,7 @@ fn corrupt_profile_is_skipped(backend: &mut Backend) {
 fn no_baseline_at_all(backend: &mut Backend) {
     let h = history(2);
     let store = backend.store();
-    let lookup = storage::find(&store, &query(&h.shas[1], Some(h.dir.path()))).expect("find is not an error");
+    let lookup = find(&store, &query(&h.shas[1], Some(h.dir.path()))).expect("find is not an error");
     assert!(lookup.found.is_none());
     assert!(lookup.skipped.is_empty());
     assert!(storage::list(&store, JOB).expect("list").is_empty());
@@ -373,7 +405,7 @@ fn stopped_in_the_middle_of_an_upload(backend: &mut Backend) {
     for max_walk in [0, 10] {
         let mut q = query(&h.shas[1], Some(h.dir.path()));
         q.max_walk = max_walk;
-        let lookup = storage::find(&store, &q).expect("find");
+        let lookup = find(&store, &q).expect("find");
         let used = found_build(&lookup).map(|(id, ..)| id);
         assert_ne!(used, Some("200"), "the partial upload is never used");
         if kept {
@@ -546,6 +578,7 @@ fn stub_options(stub: &Stub) -> StoreOptions {
             max_retries: 3,
             initial_backoff: Duration::from_millis(10),
             total: Duration::from_secs(5),
+            ..RetryPolicy::STORAGE
         },
         ..StoreOptions::default()
     }
@@ -609,7 +642,7 @@ fn finding_a_baseline_among_10000_builds_takes_4_reads_with_the_index() {
         put(&store, &(1_000_000 + i).to_string(), &sha(i), i % 7);
     }
     let before = store.requests();
-    let lookup = storage::find(&store, &query(&sha(4_321), None)).expect("find");
+    let lookup = find(&store, &query(&sha(4_321), None)).expect("find");
     let reads = store.requests() - before;
     assert_eq!(found_build(&lookup), Some(("1004321", Match::Exact, Some(0))));
     // The index entry, the marker, the metadata and the profile.

@@ -16,9 +16,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn options(root: &Path) -> ReadOptions {
-    ReadOptions {
-        root: root.to_path_buf(),
-    }
+    ReadOptions::new(root.to_path_buf())
 }
 
 fn read_model(path: &Path, root: &Path) -> Coverage {

@@ -1,6 +1,7 @@
 //! What a PR changed, read from git with git2 (vendored libgit2; no `git` binary needed): the merge-base of the base
 //! revision and the head, then the diff from the merge-base to the head with rename detection, giving each file's
 //! status and the head line numbers of its added or modified lines (as `git diff -U0 base...head` shows them).
+//! prowcov's own `.prowcov/` folder is never a changed file, even when its artifacts were committed.
 //!
 //! Prow's pre-submit checks out the PR already merged into the base branch and puts the base commit in
 //! `PULL_BASE_SHA`: there base = `PULL_BASE_SHA`, head = `HEAD`, and the merge-base is the base commit itself. A plain
@@ -17,10 +18,15 @@ use git2::{AttrCheckFlags, AttrValue, Delta, DiffFindOptions, DiffOptions, Error
 use serde::Serialize;
 
 use super::filter::FileAttributes;
-use crate::error::{Error, Result};
+use crate::env::Env;
+use crate::error::{Error, Result, excerpt};
+use crate::model::expanded_lines_budget;
+use crate::model::path::normalize;
 
-/// The branches tried, in order, when neither `--base-ref` nor `PULL_BASE_SHA` names the base.
-pub const DEFAULT_BASES: [&str; 5] = ["origin/HEAD", "main", "master", "origin/main", "origin/master"];
+/// The branches tried, in order, when neither `--base-ref` nor `PULL_BASE_SHA` names the base: the main branch
+/// first (local, then the remote's), and `origin/HEAD` only last, since a clone's `origin/HEAD` may point at any
+/// branch (a feature branch it was cloned from) and baselines are recorded for the main branch.
+pub const DEFAULT_BASES: [&str; 5] = ["main", "master", "origin/main", "origin/master", "origin/HEAD"];
 
 /// How a file changed between the merge-base and the head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -65,6 +71,23 @@ pub enum BaseRef {
     PullBaseSha(String),
     /// Neither: the first of [`DEFAULT_BASES`] that exists.
     Default,
+    /// The configured main branch (`run.main-branch`), else its remote-tracking branch, else as [`BaseRef::Default`].
+    MainBranch(String),
+}
+
+impl BaseRef {
+    /// Why this base was chosen, for the log.
+    pub fn reason(&self) -> String {
+        match self {
+            BaseRef::Given(_) => "given with --base-ref".to_owned(),
+            BaseRef::PullBaseSha(_) => "Prow's PULL_BASE_SHA".to_owned(),
+            BaseRef::Default => format!("the first of {} that exists", DEFAULT_BASES.join(", ")),
+            BaseRef::MainBranch(branch) => format!(
+                "the configured main branch (run.main-branch), else the first of origin/{branch}, {} that exists",
+                DEFAULT_BASES.join(", ")
+            ),
+        }
+    }
 }
 
 /// What to diff, and how.
@@ -126,11 +149,14 @@ pub struct GitRepo {
     repo: Repository,
     /// The directory given, for messages.
     dir: PathBuf,
+    /// The user's global attributes file by git's XDG default (`$XDG_CONFIG_HOME/git/attributes`, else
+    /// `$HOME/.config/git/attributes`), used when `core.attributesFile` is not set.
+    xdg_attributes: Option<PathBuf>,
 }
 
 impl GitRepo {
-    /// Opens the repository containing `dir`.
-    pub fn open(dir: &Path) -> Result<GitRepo> {
+    /// Opens the repository containing `dir`; `env` locates the user's global attributes file as git does.
+    pub fn open(dir: &Path, env: &Env) -> Result<GitRepo> {
         let repo = Repository::discover(dir).map_err(|e| {
             Error::Data(format!(
                 "{}: not a git repository ({}); pass the checkout with --repo DIR",
@@ -138,10 +164,63 @@ impl GitRepo {
                 e.message()
             ))
         })?;
+        let xdg_attributes = env
+            .path("XDG_CONFIG_HOME")
+            .or_else(|| env.path("HOME").map(|h| h.join(".config")))
+            .map(|base| base.join("git/attributes"));
         Ok(GitRepo {
             repo,
             dir: dir.to_path_buf(),
+            xdg_attributes,
         })
+    }
+
+    /// The root of the work tree that contains `dir`, when `dir` is in one.
+    pub fn work_tree_of(dir: &Path) -> Option<PathBuf> {
+        Repository::discover(dir).ok()?.workdir().map(Path::to_path_buf)
+    }
+
+    /// `sha` and up to `max_walk` of its first-parent ancestors, nearest first. The first keeps the spelling given
+    /// (an index is keyed by the SHA as a post-submit wrote it). An error says why the history cannot be walked.
+    pub fn first_parents(&self, sha: &str, max_walk: usize) -> std::result::Result<Vec<String>, String> {
+        let git_error = |e: &git2::Error| {
+            format!(
+                "cannot walk the history of the base commit in {}: {}; expected a git repository that contains it \
+                 (fetch it with enough depth to reach a baseline)",
+                self.dir.display(),
+                e.message()
+            )
+        };
+        let base = self
+            .repo
+            .revparse_single(sha)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| git_error(&e))?;
+        let mut shas = vec![base.id().to_string()];
+        let mut commit = base;
+        while shas.len() <= max_walk {
+            let Ok(parent) = commit.parent(0) else { break };
+            shas.push(parent.id().to_string());
+            commit = parent;
+        }
+        if let Some(first) = shas.first_mut()
+            && first.starts_with(sha)
+            && sha.len() < first.len()
+        {
+            *first = sha.to_string();
+        }
+        Ok(shas)
+    }
+
+    /// How many commits `base` is ahead of `ancestor`, when `ancestor` is an ancestor of it (or the same commit).
+    pub fn distance(&self, ancestor: &str, base: &str) -> Option<usize> {
+        let a = self.repo.revparse_single(ancestor).ok()?.id();
+        let b = self.repo.revparse_single(base).ok()?.id();
+        if a != b && !self.repo.graph_descendant_of(b, a).ok()? {
+            return None;
+        }
+        let (ahead, _) = self.repo.graph_ahead_behind(b, a).ok()?;
+        Some(ahead)
     }
 
     /// The working tree's root, where repo-relative coverage paths start; `None` for a bare repository.
@@ -212,7 +291,7 @@ impl GitRepo {
             .find_commit(oid)
             .map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
         let days = commit.time().seconds().div_euclid(86_400);
-        Ok(crate::render::civil_date(days))
+        Ok(crate::clock::civil_date(days))
     }
 
     /// Reads what changed from the merge-base of the base and head revisions to the head.
@@ -332,14 +411,7 @@ impl GitRepo {
         ];
         match self.repo.config().and_then(|c| c.get_path("core.attributesFile")) {
             Ok(path) => others.push(path),
-            Err(_) => {
-                if let Some(base) = std::env::var_os("XDG_CONFIG_HOME")
-                    .map(PathBuf::from)
-                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-                {
-                    others.push(base.join("git/attributes"));
-                }
-            }
+            Err(_) => others.extend(self.xdg_attributes.clone()),
         }
         others.iter().any(|p| file_mentions(p))
     }
@@ -348,8 +420,13 @@ impl GitRepo {
         match base {
             BaseRef::Given(rev) => Ok((rev.clone(), "--base-ref".into(), self.commit(rev, "base")?)),
             BaseRef::PullBaseSha(rev) => Ok((rev.clone(), "PULL_BASE_SHA".into(), self.commit(rev, "base")?)),
-            BaseRef::Default => {
-                for rev in DEFAULT_BASES {
+            BaseRef::Default | BaseRef::MainBranch(_) => {
+                let configured = match base {
+                    BaseRef::MainBranch(branch) => vec![branch.clone(), format!("origin/{branch}")],
+                    _ => Vec::new(),
+                };
+                let tried = configured.iter().map(String::as_str).chain(DEFAULT_BASES);
+                for rev in tried {
                     if let Ok(commit) = self.repo.revparse_single(rev).and_then(|o| o.peel_to_commit()) {
                         return Ok((rev.to_string(), "default".into(), commit.id()));
                     }
@@ -363,6 +440,16 @@ impl GitRepo {
                 )))
             }
         }
+    }
+
+    /// The commit's time, in seconds since the epoch.
+    pub fn commit_time(&self, sha: &str) -> Result<i64> {
+        let oid = self.commit(sha, "commit")?;
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(|e| Error::Data(format!("commit {sha}: {}", e.message())))?;
+        Ok(commit.time().seconds())
     }
 
     /// Resolves `rev` to a commit; `role` ("base" or "head") names it in the error.
@@ -429,6 +516,9 @@ impl GitRepo {
         options
             .context_lines(0)
             .interhunk_lines(0)
+            // git's default since 2.14 (`diff.indentHeuristic`): where an ambiguous insertion can slide, put it
+            // where the indentation says a block starts, so the lines marked are those `git diff` shows reviewers.
+            .indent_heuristic(true)
             .ignore_whitespace(ignore_whitespace)
             .ignore_blank_lines(ignore_whitespace);
         let mut diff = self
@@ -467,6 +557,9 @@ impl GitRepo {
         .map_err(|e| git_error(&format!("diff {from} to {to}"), e))?;
 
         let mut files = files.into_inner();
+        // prowcov's own folder (local baselines, artifacts) is never the PR's change, even when it was committed.
+        let own = format!("{}/", crate::fsutil::LOCAL_DIR);
+        files.retain(|f| !f.path.starts_with(&own));
         if ignore_whitespace {
             // Only whitespace changed: with the option, the file did not change.
             files.retain(|f| !(f.status == ChangeStatus::Modified && f.changed_lines.is_empty()));
@@ -548,9 +641,89 @@ pub fn excludes(value: AttrValue<'_>) -> bool {
     }
 }
 
+/// Parses a changed-files list: one `path` or `path:spec` per line, where spec is comma-separated line numbers or
+/// `first-last` ranges; blank lines and `#` comments are skipped. Paths are normalised like the coverage data's
+/// (relative to `root`). A `path:` whose suffix is not a line spec keeps the colon as part of the path.
+pub fn parse_changed_files(text: &str, origin: &Path, root: &Path) -> Result<BTreeMap<String, BTreeSet<u32>>> {
+    let mut out: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    // Lines the ranges may still expand to: memory follows the list's size, not the numbers in it.
+    let mut budget = expanded_lines_budget(text.len());
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (path, lines) = match line.rsplit_once(':') {
+            Some((path, spec)) if !path.is_empty() && looks_like_spec(spec) => {
+                let lines = parse_spec(spec, &mut budget)
+                    .map_err(|message| Error::parse(origin, Some(i as u64 + 1), message))?;
+                (path, lines)
+            }
+            _ => (line, BTreeSet::new()),
+        };
+        out.entry(normalize(path, root)).or_default().extend(lines);
+    }
+    Ok(out)
+}
+
+fn looks_like_spec(spec: &str) -> bool {
+    !spec.is_empty() && spec.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '-' | ' '))
+}
+
+fn parse_spec(spec: &str, budget: &mut u64) -> std::result::Result<BTreeSet<u32>, String> {
+    let malformed = || {
+        format!(
+            "expected line numbers or ranges after `:`, found `{}`",
+            excerpt(spec.as_bytes())
+        )
+    };
+    let mut out = BTreeSet::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (a, b): (u32, u32) = match item.split_once('-') {
+            Some((a, b)) => (
+                a.trim().parse().map_err(|_| malformed())?,
+                b.trim().parse().map_err(|_| malformed())?,
+            ),
+            None => {
+                let n = item.parse().map_err(|_| malformed())?;
+                (n, n)
+            }
+        };
+        // A range is a handful of lines in a diff; a huge one is a typo, not a million anchors.
+        if b < a || b - a > 1_000_000 {
+            return Err(malformed());
+        }
+        let len = u64::from(b - a) + 1;
+        if len > *budget {
+            return Err(format!(
+                "expected ranges covering a number of lines in proportion to the list's size, found more (`{}`): \
+                 these are not the changed lines of a diff",
+                excerpt(item.as_bytes())
+            ));
+        }
+        *budget -= len;
+        out.extend(a..=b);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changed_files_with_and_without_lines() {
+        let text = "# comment\nsrc/a.py:3,5-7\n./src/b.py\nweird:name.py\nsrc/a.py:9\n";
+        let got = parse_changed_files(text, Path::new("c.txt"), Path::new("/r")).unwrap();
+        assert_eq!(got["src/a.py"], BTreeSet::from([3, 5, 6, 7, 9]));
+        assert!(got["src/b.py"].is_empty());
+        assert!(got.contains_key("weird:name.py"));
+        let err = parse_changed_files("a.py:9-3\n", Path::new("c.txt"), Path::new("/r")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.txt:1: expected line numbers or ranges after `:`, found `9-3`"
+        );
+    }
 
     #[test]
     fn only_set_or_true_excludes() {

@@ -59,6 +59,31 @@ pub fn indirect_changes(
         .collect()
 }
 
+/// What changed between two pushes of a PR: the totals before and after, and the files whose figures moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PushDelta {
+    pub before: Summary,
+    pub after: Summary,
+    /// Files whose summaries differ (or that one push alone measures), sorted by path.
+    pub moved: Vec<IndirectChange>,
+}
+
+impl PushDelta {
+    /// After minus before, in percentage points.
+    pub fn delta(&self) -> f64 {
+        self.after.percent() - self.before.percent()
+    }
+}
+
+/// The change from the `previous` push's coverage to this one's (`head`), over the files that `counts`.
+pub fn push_delta(previous: &Coverage, head: &Coverage, counts: impl Fn(&str) -> bool) -> PushDelta {
+    PushDelta {
+        before: total(previous, &counts),
+        after: total(head, &counts),
+        moved: indirect_changes(previous, head, &BTreeSet::new(), &counts),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

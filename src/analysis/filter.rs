@@ -1,13 +1,18 @@
 //! Which files count: files marked `linguist-generated` or `coverage-excluded` in `.gitattributes` (only when set or
 //! `true`) are skipped, then `--exclude` and `--include` globs apply. Every skipped file is reported with its reason.
+//! A changed file no profile measures because the coverage tool's configuration leaves it out (coverage.py's `omit`,
+//! Go's `_test.go` files) is skipped as "not measured by configuration" ([`Unmeasured`]), not reported as missing data.
 //!
 //! Globs use `/` as a separator that `*` does not cross (`**` does); a pattern without `/` matches the file name in
 //! any directory, as in `.gitignore` (`*_pb2.py` skips `a/b/x_pb2.py`).
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use std::path::PathBuf;
+
+use regex::Regex;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::glob::Globs;
 
 /// The attributes of one path that can exclude it (see `changes::excludes` for what counts as set).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,6 +33,8 @@ pub enum SkipReason {
     Excluded(String),
     /// `--include` globs are given and none matches.
     NotIncluded,
+    /// No profile measures it, and the coverage tool's configuration says why (the rule named here).
+    NotMeasured(String),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -37,6 +44,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::CoverageExcluded => f.write_str("coverage-excluded in .gitattributes"),
             SkipReason::Excluded(p) => write!(f, "matches --exclude {p}"),
             SkipReason::NotIncluded => f.write_str("matches no --include"),
+            SkipReason::NotMeasured(why) => write!(f, "not measured by configuration: {why}"),
         }
     }
 }
@@ -49,41 +57,39 @@ pub struct Skipped {
     pub reason: SkipReason,
 }
 
-/// A compiled set of globs and their texts (to name the one that matched).
+/// A rule of a coverage tool that leaves files unmeasured on purpose.
 #[derive(Clone, Debug)]
-struct Globs {
-    patterns: Vec<String>,
-    set: GlobSet,
+pub struct Unmeasured {
+    regex: Regex,
+    /// When set, the rule matches `root/path` (coverage.py matches absolute paths); else the repo-relative path.
+    root: Option<PathBuf>,
+    why: String,
 }
 
-impl Globs {
-    fn new(patterns: &[String], flag: &str) -> Result<Globs> {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in patterns {
-            let full = if pattern.contains('/') {
-                pattern.trim_start_matches('/').to_string()
-            } else {
-                format!("**/{pattern}")
-            };
-            let glob = GlobBuilder::new(&full)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| Error::Usage(format!("{flag} {pattern}: not a valid glob: {}", e.kind())))?;
-            builder.add(glob);
+impl Unmeasured {
+    /// A rule matching `root/path` (or the relative path without a root) against `regex`, explained by `why`.
+    pub fn new(regex: Regex, root: Option<PathBuf>, why: impl Into<String>) -> Unmeasured {
+        Unmeasured {
+            regex,
+            root,
+            why: why.into(),
         }
-        let set = builder
-            .build()
-            .map_err(|e| Error::Usage(format!("{flag}: cannot compile the globs: {e}")))?;
-        Ok(Globs {
-            patterns: patterns.to_vec(),
-            set,
-        })
     }
 
-    /// The first pattern (in the order given) that matches `path`.
-    fn first_match(&self, path: &str) -> Option<&str> {
-        let first = self.set.matches(path).into_iter().min()?;
-        self.patterns.get(first).map(String::as_str)
+    /// `go test` measures no `_test.go` file.
+    pub fn go_test_files() -> Unmeasured {
+        Unmeasured {
+            regex: Regex::new(r"(^|/)[^/]*_test\.go$").expect("a valid constant regex"),
+            root: None,
+            why: "a Go test file (`go test` measures no `_test.go` file)".into(),
+        }
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        match &self.root {
+            Some(root) => self.regex.is_match(&root.join(path).to_string_lossy()),
+            None => self.regex.is_match(path),
+        }
     }
 }
 
@@ -92,6 +98,7 @@ impl Globs {
 pub struct Filter {
     include: Option<Globs>,
     exclude: Globs,
+    unmeasured: Vec<Unmeasured>,
 }
 
 impl Filter {
@@ -105,17 +112,37 @@ impl Filter {
         Ok(Filter {
             include,
             exclude: Globs::new(exclude, "--exclude")?,
+            unmeasured: Vec::new(),
         })
+    }
+
+    /// The selection of the configuration's `[paths]` (flags already applied to it).
+    pub fn from_paths(paths: &crate::config::Paths) -> Result<Filter> {
+        let texts = |globs: &[crate::config::Glob]| globs.iter().map(|g| g.as_str().to_owned()).collect::<Vec<_>>();
+        Filter::new(&texts(&paths.include), &texts(&paths.exclude))
+    }
+
+    /// Adds the rules that leave files unmeasured on purpose (see [`Filter::unmeasured_reason`]).
+    pub fn with_unmeasured(mut self, rules: impl IntoIterator<Item = Unmeasured>) -> Filter {
+        self.unmeasured.extend(rules);
+        self
+    }
+
+    /// Why the coverage tools leave `path` unmeasured on purpose, when a rule says so; asked only about files that
+    /// no profile measures.
+    pub fn unmeasured_reason(&self, path: &str) -> Option<SkipReason> {
+        self.unmeasured
+            .iter()
+            .find(|rule| rule.matches(path))
+            .map(|rule| SkipReason::NotMeasured(rule.why.clone()))
     }
 
     /// Keeps every file (no globs).
     pub fn everything() -> Filter {
         Filter {
             include: None,
-            exclude: Globs {
-                patterns: Vec::new(),
-                set: GlobSet::empty(),
-            },
+            exclude: Globs::empty(),
+            unmeasured: Vec::new(),
         }
     }
 
@@ -136,45 +163,6 @@ impl Filter {
             _ => None,
         }
     }
-}
-
-/// Checks `patterns` as [`find_files`] compiles them; `what` names them in the error.
-pub fn check_globs(patterns: &[String], what: &str) -> Result<()> {
-    Globs::new(patterns, what).map(drop)
-}
-
-/// The files under `root` matching any of `patterns` (the globs of [`Filter`]: relative to the root, a glob
-/// without `/` matches the file name anywhere), sorted. `.git` and prowcov's own `.prowcov` folder are skipped.
-/// `what` names the patterns in errors (`run.profiles`).
-pub fn find_files(root: &std::path::Path, patterns: &[String], what: &str) -> Result<Vec<std::path::PathBuf>> {
-    if patterns.is_empty() {
-        return Ok(Vec::new());
-    }
-    let globs = Globs::new(patterns, what)?;
-    let mut found = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, rel)) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::read(&dir, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let kind = entry.file_type().map_err(|e| Error::read(entry.path(), e))?;
-            if kind.is_dir() {
-                if name != ".git" && name != crate::settings::LOCAL_DIR {
-                    stack.push((entry.path(), path));
-                }
-            } else if globs.set.is_match(&path) {
-                found.push(entry.path());
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 #[cfg(test)]
@@ -206,6 +194,21 @@ mod tests {
         assert_eq!(f.skip_reason("src/vendor/deep/v.py", none), None);
         assert_eq!(f.skip_reason("docs/a.py", none), Some(SkipReason::NotIncluded));
         assert_eq!(f.skip_reason("src/a.py", none), None);
+    }
+
+    #[test]
+    fn go_test_files_are_not_measured_by_configuration() {
+        let f = Filter::everything().with_unmeasured([Unmeasured::go_test_files()]);
+        assert!(matches!(
+            f.unmeasured_reason("pkg/a_test.go"),
+            Some(SkipReason::NotMeasured(_))
+        ));
+        assert!(matches!(
+            f.unmeasured_reason("a_test.go"),
+            Some(SkipReason::NotMeasured(_))
+        ));
+        assert_eq!(f.unmeasured_reason("pkg/a.go"), None);
+        assert_eq!(f.unmeasured_reason("pkg/a_test.go.txt"), None);
     }
 
     #[test]

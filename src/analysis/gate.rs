@@ -21,6 +21,17 @@ pub struct GateConfig {
     pub min_file: Option<f64>,
 }
 
+impl From<&crate::config::Gate> for GateConfig {
+    /// The thresholds of the configuration's `[gate]` (flags already applied to it).
+    fn from(gate: &crate::config::Gate) -> GateConfig {
+        GateConfig {
+            min_patch: gate.min_patch.map(|p| p.get()),
+            max_drop: gate.max_drop.map(|p| p.get()),
+            min_file: gate.min_file.map(|p| p.get()),
+        }
+    }
+}
+
 /// Which rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

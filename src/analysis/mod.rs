@@ -9,5 +9,7 @@ pub mod filter;
 pub mod gate;
 pub mod patch;
 mod report;
+pub mod view;
+pub mod views;
 
 pub use report::{DiffInputs, DiffReport, FileDiff};

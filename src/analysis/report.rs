@@ -9,6 +9,7 @@ use super::compare::{self, IndirectChange};
 use super::filter::{FileAttributes, Filter, Skipped};
 use super::gate::{self, GateConfig, GateInputs, GateResult};
 use super::patch::{self, LineRange, PatchFigures};
+use super::view::ViewReport;
 use crate::model::{Coverage, Summary};
 
 /// What a PR did to coverage.
@@ -32,6 +33,15 @@ pub struct DiffReport {
     /// Changed or profiled files that do not count, and why, sorted by path.
     pub skipped: Vec<Skipped>,
     pub gate: GateResult,
+    /// The suites' and components' figures (built by [`super::views`]); empty unless the job configures them.
+    pub views: Vec<ViewReport>,
+}
+
+impl DiffReport {
+    /// Whether the gate passed, the views' own gates included.
+    pub fn passed(&self) -> bool {
+        self.gate.passed && self.views.iter().all(ViewReport::passed)
+    }
 }
 
 /// One changed file.
@@ -98,6 +108,7 @@ impl DiffReport {
         };
 
         let mut files = Vec::new();
+        let mut not_measured = Vec::new();
         for change in &inputs.changes.files {
             if !note_skip(&change.path) {
                 continue;
@@ -109,6 +120,16 @@ impl DiffReport {
                 _ => inputs.head.files.get(&change.path),
             };
             let head = head_file.map(Summary::of_file);
+            if base.is_none() && head.is_none() {
+                // Left out on purpose (coverage.py's `omit`, a Go test file): not a path problem.
+                if let Some(reason) = inputs.filter.unmeasured_reason(&change.path) {
+                    not_measured.push(Skipped {
+                        path: change.path.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+            }
             let p = patch::file_patch(head_file, &change.changed_lines);
             files.push(FileDiff {
                 path: change.path.clone(),
@@ -143,6 +164,9 @@ impl DiffReport {
             .collect();
         let indirect = compare::indirect_changes(inputs.base, inputs.head, &touched, counted);
 
+        for s in not_measured {
+            skipped.entry(s.path.clone()).or_insert(s);
+        }
         let patch = PatchFigures::sum(files.iter().map(|f| &f.patch));
         let gate_files: Vec<(&str, Option<Summary>)> = files
             .iter()
@@ -169,6 +193,7 @@ impl DiffReport {
             indirect,
             skipped: skipped.into_values().collect(),
             gate,
+            views: Vec::new(),
         }
     }
 }

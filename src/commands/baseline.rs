@@ -2,58 +2,45 @@
 //! no counters) and JSON output starts with `schema`.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cli::{BaselineCommand, BaselineFindArgs, BaselineFormat, BaselineListArgs, BaselinePutArgs, StorageArgs};
-use crate::commands::inputs;
+use crate::analysis::changes::GitRepo;
+use crate::cli::{BaselineCommand, BaselineFindArgs, BaselineFormat, BaselineListArgs, BaselinePutArgs};
+use crate::config::Overrides;
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
+use crate::formats::prowcov_json::{self, JsonOptions};
 use crate::fsutil::write_atomic;
-use crate::render::Table;
-use crate::render::json::{self as json_report, JsonOptions};
-use crate::storage::{self, BuildRef, FailedTests, Lookup, Query, Record, Skipped, Store, StoreOptions};
+use crate::load;
+use crate::model::Table;
+use crate::settings::baseline::StorageSettings;
+use crate::settings::inputs::Inputs;
+use crate::settings::{self, RootDefault, resolve_root};
+use crate::storage::{self, BaselineReport, Lookup, Query, Store};
+use crate::warnings::Warnings;
 
 /// The schema of `find --format json` and `list --format json`.
 const SCHEMA: u32 = 1;
 
-/// The storage used when neither `--storage` nor `PROWCOV_STORAGE` is given.
-const DEFAULT_STORAGE: &str = ".prowcov";
-
-pub fn run(command: BaselineCommand) -> Result<u8> {
+pub fn run(command: BaselineCommand, env: &Env, warnings: &Warnings) -> Result<u8> {
     match command {
-        BaselineCommand::Put(args) => put(args),
-        BaselineCommand::Find(args) => find(args),
-        BaselineCommand::List(args) => list(args),
+        BaselineCommand::Put(args) => put(&args, env, warnings),
+        BaselineCommand::Find(args) => find(&args, env),
+        BaselineCommand::List(args) => list(&args, env),
     }
 }
 
-fn open(args: &StorageArgs) -> Result<Store> {
-    Store::open(
-        args.storage.as_deref().unwrap_or(DEFAULT_STORAGE),
-        &StoreOptions::from_env(),
-    )
+fn open(storage: &StorageSettings) -> Result<Store> {
+    Store::open(&storage.url, &storage.options)
 }
 
-fn put(args: BaselinePutArgs) -> Result<u8> {
-    let loaded = inputs::load(&args.input)?;
-    let store = open(&args.storage)?;
-    let repo = args.repo_name.or_else(|| {
-        let owner = std::env::var("REPO_OWNER").ok().filter(|s| !s.is_empty())?;
-        let name = std::env::var("REPO_NAME").ok().filter(|s| !s.is_empty())?;
-        Some(format!("{owner}/{name}"))
-    });
-    let record = Record {
-        build: BuildRef {
-            job: args.storage.job,
-            build_id: args.build_id,
-        },
-        repo,
-        branch: args.branch,
-        sha: args.sha,
-        time: args.time.map_or_else(now, Ok)?,
-        tests_exit_status: args.tests_exit_status,
-    };
+fn put(args: &BaselinePutArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
+    let inputs = Inputs::resolve(&args.input, RootDefault::CurrentDir, &Overrides::default(), env)?;
+    let storage = StorageSettings::resolve(&args.storage, &inputs.load.root, env)?;
+    let record = settings::baseline::record(args, &storage.job, env)?;
+    let loaded = load::load(&inputs.load, &inputs.files, env, warnings)?;
+    let store = open(&storage)?;
     let outcome = storage::put(&store, &record, &loaded.coverage)?;
     eprintln!(
         "recorded the baseline of {} ({:.2}%, tests exit status {}): {}",
@@ -62,87 +49,43 @@ fn put(args: BaselinePutArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// `SOURCE_DATE_EPOCH`, else the clock.
-pub(super) fn now() -> Result<u64> {
-    if let Ok(value) = std::env::var("SOURCE_DATE_EPOCH") {
-        return value
-            .trim()
-            .parse()
-            .map_err(|_| Error::Usage(format!("SOURCE_DATE_EPOCH={value:?}: expected seconds since the epoch")));
-    }
-    Ok(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs()))
-}
-
-/// `--repo`, else the repository around the current directory, else none (exact commit and newest builds only).
-fn repo_dir(repo: Option<PathBuf>) -> Option<PathBuf> {
-    repo.or_else(|| {
-        let found = git2::Repository::discover(".").ok()?;
-        found
-            .workdir()
-            .map(PathBuf::from)
-            .or_else(|| Some(found.path().to_path_buf()))
-    })
-}
-
+/// `find --format json`: the schema, then the report.
 #[derive(Serialize)]
 struct FindReport<'a> {
     schema: u32,
-    found: bool,
-    job: &'a str,
-    base_sha: &'a str,
-    build_id: Option<&'a str>,
-    sha: Option<&'a str>,
-    #[serde(rename = "match")]
-    matched: Option<storage::Match>,
-    commits_behind: Option<usize>,
-    tests_exit_status: Option<i32>,
-    percent: Option<f64>,
-    url: Option<&'a str>,
-    skipped: &'a [Skipped],
+    #[serde(flatten)]
+    report: &'a BaselineReport,
 }
 
-fn find(args: BaselineFindArgs) -> Result<u8> {
-    let store = open(&args.storage)?;
-    let query = Query {
-        job: args.storage.job.clone(),
-        branch: args.branch.clone(),
-        sha: args.sha.clone(),
-        repo: repo_dir(args.repo),
-        max_walk: args.max_walk,
-        max_builds: args.max_builds,
-        failed_tests: if args.use_failed {
-            FailedTests::Use
-        } else {
-            FailedTests::Skip
-        },
+fn find(args: &BaselineFindArgs, env: &Env) -> Result<u8> {
+    let cwd = resolve_root(None, RootDefault::CurrentDir)?;
+    let storage = StorageSettings::resolve(&args.storage, &cwd, env)?;
+    let (query, repo_dir) = settings::baseline::query(args, &storage, env)?;
+    // `--repo`, else the repository around the current directory, else none (exact commit and newest builds only).
+    let repo = match &repo_dir {
+        Some(dir) => GitRepo::open(dir, env)
+            .inspect_err(|e| tracing::warn!("{e}; looking up the exact commit only"))
+            .ok(),
+        None => GitRepo::open(&cwd, env).ok(),
     };
-    let lookup = storage::find(&store, &query)?;
+    let store = open(&storage)?;
+    let lookup = storage::find(&store, &query, repo.as_ref())?;
     if let (Some(path), Some(found)) = (&args.output, &lookup.found) {
         write_atomic(path, |w| {
-            json_report::write(&Table::new(&found.coverage), JsonOptions { detail: true }, w)
+            prowcov_json::write(&Table::new(&found.coverage), JsonOptions { detail: true }, w)
         })?;
     }
     to_stdout(|out| match args.format {
         BaselineFormat::Text => find_text(&lookup, &query, out),
         BaselineFormat::Json => {
-            let found = lookup.found.as_ref();
-            let report = FindReport {
-                schema: SCHEMA,
-                found: found.is_some(),
-                job: &query.job,
-                base_sha: &query.sha,
-                build_id: found.map(|f| f.build.build_id.as_str()),
-                sha: found.map(|f| f.metadata.sha.as_str()),
-                matched: found.map(|f| f.matched),
-                commits_behind: found.and_then(|f| f.commits_behind),
-                tests_exit_status: found.map(|f| f.metadata.tests_exit_status),
-                percent: found.map(|f| f.metadata.totals.percent),
-                url: found.map(|f| f.url.as_str()),
-                skipped: &lookup.skipped,
-            };
-            serde_json::to_writer_pretty(&mut *out, &report)?;
+            let report = BaselineReport::of(&lookup, &query);
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &FindReport {
+                    schema: SCHEMA,
+                    report: &report,
+                },
+            )?;
             writeln!(out)
         }
     })?;
@@ -188,14 +131,16 @@ struct ListReport<'a> {
     builds: &'a [storage::Listed],
 }
 
-fn list(args: BaselineListArgs) -> Result<u8> {
-    let store = open(&args.storage)?;
-    let builds = storage::list(&store, &args.storage.job)?;
+fn list(args: &BaselineListArgs, env: &Env) -> Result<u8> {
+    let cwd = resolve_root(None, RootDefault::CurrentDir)?;
+    let storage = StorageSettings::resolve(&args.storage, &cwd, env)?;
+    let store = open(&storage)?;
+    let builds = storage::list(&store, &storage.job)?;
     to_stdout(|out| match args.format {
         BaselineFormat::Json => {
             let report = ListReport {
                 schema: SCHEMA,
-                job: &args.storage.job,
+                job: &storage.job,
                 builds: &builds,
             };
             serde_json::to_writer_pretty(&mut *out, &report)?;

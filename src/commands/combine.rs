@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::CombineArgs;
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
 use crate::python::combine::{CombineOutcome, CombineRequest, InputStatus, combine};
 use crate::python::config;
 
-pub fn run(args: CombineArgs) -> Result<u8> {
+pub fn run(args: CombineArgs, env: &Env) -> Result<u8> {
     let cwd = std::env::current_dir().map_err(|e| Error::read(".", e))?;
-    let config = config::load(args.rcfile.as_deref(), &cwd)?;
+    let config = config::load(args.rcfile.as_deref(), &cwd, env)?;
     let request = CombineRequest {
         data_file: cwd.join(args.data_file.as_deref().unwrap_or(&config.data_file)),
         inputs: args.paths,
@@ -20,18 +21,22 @@ pub fn run(args: CombineArgs) -> Result<u8> {
         trace_pathmap: args.debug.iter().any(|d| d == "pathmap"),
     };
     let outcome = combine(&request)?;
-    report(&outcome, &cwd, args.quiet);
+    report(&outcome, &cwd, args.quiet, args.debug.iter().any(|d| d == "combine"));
     Ok(exit::OK)
 }
 
-fn report(outcome: &CombineOutcome, cwd: &Path, quiet: bool) {
+/// Prints what happened as coverage.py 7.17 does: one summary line, a line per input only with `--debug combine`
+/// (on stderr, like coverage.py's debug output), warnings always.
+fn report(outcome: &CombineOutcome, cwd: &Path, quiet: bool, per_input: bool) {
     for line in &outcome.pathmap_trace {
         eprintln!("{line}");
     }
     for (path, status) in &outcome.inputs {
         match status {
-            InputStatus::Combined if !quiet => println!("Combined data file {}", relative(path, cwd).display()),
-            InputStatus::Duplicate if !quiet => println!("Skipping duplicate data {}", relative(path, cwd).display()),
+            InputStatus::Combined if per_input => eprintln!("Combined data file {}", relative(path, cwd).display()),
+            InputStatus::Duplicate if per_input => {
+                eprintln!("Skipping duplicate data {}", relative(path, cwd).display());
+            }
             InputStatus::Unusable(e) => eprintln!("warning: {e}"),
             _ => {}
         }

@@ -2,21 +2,16 @@
 //! happened on stdout; every outcome, a dry run and a skipped stale run included, exits 0.
 
 use crate::cli::{CommentPostArgs, StatusState};
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
-use crate::github::{
-    BotOptions, CommentRequest, GateState, MetricsBot, RepoRef, RetryPolicy, StatusOutcome, StatusRequest, TokenSource,
-};
+use crate::github::{CommentRequest, GateState, MetricsBot, StatusOutcome, StatusRequest};
+use crate::settings::bot::CommentPostSettings;
 
-pub fn run(args: CommentPostArgs) -> Result<u8> {
-    let repo = RepoRef::parse(&args.repo)?;
+pub fn run(args: CommentPostArgs, env: &Env) -> Result<u8> {
+    let settings = CommentPostSettings::resolve(&args, env)?;
+    let repo = settings.repo.clone();
     let body = std::fs::read_to_string(&args.body_file).map_err(|e| Error::read(&args.body_file, e))?;
-    let token = TokenSource::new(args.github_token_file.clone()).load()?;
-    let bot = MetricsBot::new(BotOptions {
-        base_url: args.github_url.clone(),
-        token,
-        login: args.bot_login.clone(),
-        retry: RetryPolicy::default(),
-    })?;
+    let bot = MetricsBot::new(settings.bot.options()?)?;
     let request = CommentRequest {
         repo: repo.clone(),
         pr: args.pr,

@@ -5,11 +5,12 @@ use std::path::Path;
 
 use crate::cli::ConfigArgs;
 use crate::config::Config;
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
 
-pub fn run(args: ConfigArgs) -> Result<u8> {
+pub fn run(args: ConfigArgs, env: &Env) -> Result<u8> {
     let root = args.root.as_deref().unwrap_or(Path::new("."));
-    let loaded = Config::load(root, args.config.as_deref(), &|var| std::env::var(var).ok())?;
+    let loaded = Config::load(root, args.config.as_deref(), &|var| env.var(var))?;
     let text = if args.dump {
         loaded.dump()?
     } else {

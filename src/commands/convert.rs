@@ -3,20 +3,26 @@
 use std::path::Path;
 
 use crate::cli::{ConvertArgs, ConvertFormat};
-use crate::commands::inputs;
+use crate::config::Overrides;
+use crate::env::Env;
 use crate::error::{Result, exit};
+use crate::formats::prowcov_json::{self as json, JsonOptions};
 use crate::formats::{cobertura, coveragepy, lcov};
 use crate::fsutil::write_atomic;
+use crate::load;
 use crate::model::Coverage;
-use crate::render::Table;
-use crate::render::json::{self, JsonOptions};
+use crate::model::Table;
+use crate::settings::RootDefault;
+use crate::settings::inputs::Inputs;
+use crate::warnings::Warnings;
 
-pub fn run(args: ConvertArgs) -> Result<u8> {
-    let loaded = inputs::load(&args.input)?;
+pub fn run(args: ConvertArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
+    let inputs = Inputs::resolve(&args.input, RootDefault::CurrentDir, &Overrides::default(), env)?;
+    let loaded = load::load(&inputs.load, &inputs.files, env, warnings)?;
     // coverage.py stores absolute paths unless `relative_files` is set, and reports relative ones as 0% otherwise.
     let base = (!loaded.config.relative_files).then_some(loaded.root.as_path());
     write(&loaded.coverage, args.to, &args.output, base)?;
-    inputs::discard(loaded);
+    load::discard(loaded);
     Ok(exit::OK)
 }
 

@@ -3,14 +3,21 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::analysis::changes::{BaseRef, ChangeOptions, GitRepo};
+use crate::analysis::changes::{self, BaseRef, ChangeOptions, GitRepo};
+use crate::analysis::filter::Filter;
 use crate::cli::HtmlArgs;
-use crate::commands::inputs;
+use crate::config::Overrides;
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
 use crate::fsutil;
+use crate::load;
 use crate::render::html::{self, HtmlOptions, HtmlOverlay};
+use crate::settings::RootDefault;
+use crate::settings::inputs::Inputs;
+use crate::storage;
+use crate::warnings::Warnings;
 
-pub fn run(args: HtmlArgs) -> Result<u8> {
+pub fn run(args: HtmlArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
     if args.base_ref.is_some() && args.changed_files.is_some() {
         return Err(Error::Usage(
             "--base-ref and --changed-files both name the changed lines: pass one of them".into(),
@@ -32,20 +39,21 @@ pub fn run(args: HtmlArgs) -> Result<u8> {
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let loaded = inputs::load(&args.input)?;
+    let inputs = Inputs::resolve(&args.input, RootDefault::CurrentDir, &Overrides::default(), env)?;
+    let loaded = load::load(&inputs.load, &inputs.files, env, warnings)?;
     let overlay = match (&args.changed_files, &args.base_ref) {
         (Some(path), _) => {
             let text = String::from_utf8_lossy(&fsutil::read(path)?).into_owned();
             Some(HtmlOverlay {
-                changed_lines: html::parse_changed_files(&text, path, &loaded.root)?,
+                changed_lines: changes::parse_changed_files(&text, path, &loaded.root)?,
                 ..HtmlOverlay::default()
             })
         }
-        (None, Some(rev)) => Some(overlay_from_git(&loaded.root, rev)?),
+        (None, Some(rev)) => Some(overlay_from_git(&loaded, rev, env)?),
         (None, None) => None,
     };
     let history = match &args.history {
-        Some(path) => html::parse_history(&String::from_utf8_lossy(&fsutil::read(path)?), path)?,
+        Some(path) => storage::history::parse(&String::from_utf8_lossy(&fsutil::read(path)?), path)?,
         None => Vec::new(),
     };
     let options = HtmlOptions {
@@ -59,7 +67,7 @@ pub fn run(args: HtmlArgs) -> Result<u8> {
     if loaded.coverage.files.is_empty() {
         return Err(Error::Data("no data to report: the inputs measure no files".into()));
     }
-    let stats = html::write_report(&loaded.coverage, &loaded.root, &options, &args.output)?;
+    let stats = crate::publish::html_report(&loaded.coverage, &loaded.root, &options, &args.output)?;
     if stats.missing_sources > 0 {
         eprintln!(
             "warning: {} of {} files have no source under {}; their pages say so",
@@ -71,13 +79,18 @@ pub fn run(args: HtmlArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// The lines the head (`HEAD` of the checkout at `root`) added or modified since its merge-base with `rev`, as
-/// `prowcov diff` computes them; deleted files have no page to mark.
-fn overlay_from_git(root: &std::path::Path, rev: &str) -> Result<HtmlOverlay> {
-    let repo = GitRepo::open(root)?;
+/// The lines the head (`HEAD` of the checkout at the root) added or modified since its merge-base with `rev`, as
+/// `prowcov diff` computes them; deleted files have no page to mark. A changed file the configuration leaves
+/// unmeasured (coverage.py's `omit`, a Go test file) is not listed as "without coverage data".
+fn overlay_from_git(loaded: &load::Loaded, rev: &str, env: &Env) -> Result<HtmlOverlay> {
+    let repo = GitRepo::open(&loaded.root, env)?;
     let changes = repo.changes(&ChangeOptions::to_head(BaseRef::Given(rev.to_string())))?;
+    let unmeasured = Filter::everything().with_unmeasured(load::unmeasured(&loaded.config, &loaded.root)?);
+    let mut changed_lines = changes.head_lines();
+    changed_lines
+        .retain(|path, _| loaded.coverage.files.contains_key(path) || unmeasured.unmeasured_reason(path).is_none());
     Ok(HtmlOverlay {
-        changed_lines: changes.head_lines(),
+        changed_lines,
         ..HtmlOverlay::default()
     })
 }
@@ -88,7 +101,7 @@ fn now_utc() -> String {
     let (days, rem) = (secs / 86_400, secs % 86_400);
     format!(
         "{} {:02}:{:02}:{:02} UTC",
-        crate::render::civil_date(days as i64),
+        crate::clock::civil_date(days as i64),
         rem / 3600,
         rem % 3600 / 60,
         rem % 60

@@ -2,13 +2,18 @@
 //! when cases fail: the XML carries the verdict, and the gate is a separate command.
 
 use crate::cli::JunitArgs;
-use crate::commands::inputs;
+use crate::config::{Overrides, Percent};
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
 use crate::fsutil::write_atomic;
-use crate::render::Table;
+use crate::load;
+use crate::model::Table;
 use crate::render::junit::{self, JunitOptions};
+use crate::settings::RootDefault;
+use crate::settings::inputs::Inputs;
+use crate::warnings::Warnings;
 
-pub fn run(args: JunitArgs) -> Result<u8> {
+pub fn run(args: JunitArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
     let name = args
         .output
         .file_name()
@@ -25,20 +30,18 @@ pub fn run(args: JunitArgs) -> Result<u8> {
                 .unwrap_or_default()
         )));
     }
-    if let Some(t) = args.threshold
-        && !(0.0..=100.0).contains(&t)
-    {
-        return Err(Error::Usage(format!(
-            "--threshold {t}: expected a percentage from 0 to 100"
-        )));
-    }
-    let loaded = inputs::load(&args.input)?;
+    let threshold = args
+        .threshold
+        .map(|t| Percent::try_from(t).map_err(|e| Error::Usage(format!("--threshold: {e}"))))
+        .transpose()?;
+    let inputs = Inputs::resolve(&args.input, RootDefault::CurrentDir, &Overrides::default(), env)?;
+    let loaded = load::load(&inputs.load, &inputs.files, env, warnings)?;
     if loaded.coverage.files.is_empty() {
         return Err(Error::Data("no data to report: the inputs measure no files".into()));
     }
     let table = Table::new(&loaded.coverage);
     let options = JunitOptions {
-        threshold: args.threshold,
+        threshold: threshold.map(Percent::get),
     };
     write_atomic(&args.output, |w| junit::write(&table, options, w))?;
     Ok(exit::OK)

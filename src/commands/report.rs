@@ -5,12 +5,18 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::cli::{ReportArgs, ReportFormat};
-use crate::commands::inputs;
+use crate::config::Overrides;
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
-use crate::render::json::JsonOptions;
+use crate::formats::prowcov_json::JsonOptions;
+use crate::load;
+use crate::model::Table;
+use crate::render;
 use crate::render::markdown::MarkdownOptions;
 use crate::render::text::TextOptions;
-use crate::render::{self, Table};
+use crate::settings::RootDefault;
+use crate::settings::inputs::Inputs;
+use crate::warnings::Warnings;
 
 /// The report settings, validated once from the flags and the coverage.py configuration.
 #[derive(Clone, Debug)]
@@ -22,8 +28,9 @@ struct Settings {
     fail_under: Option<f64>,
 }
 
-pub fn run(args: ReportArgs) -> Result<u8> {
-    let loaded = inputs::load(&args.input)?;
+pub fn run(args: ReportArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
+    let inputs = Inputs::resolve(&args.input, RootDefault::CurrentDir, &Overrides::default(), env)?;
+    let loaded = load::load(&inputs.load, &inputs.files, env, warnings)?;
     let fail_under = match args.fail_under {
         Some(f) => Some(valid_threshold(f).map_err(Error::Usage)?),
         None => valid_threshold(loaded.config.fail_under)
@@ -48,7 +55,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
 
     let total = table.total.percent();
     drop(table);
-    inputs::discard(loaded);
+    load::discard(loaded);
     match settings.fail_under {
         Some(threshold) if should_fail_under(total, threshold, settings.precision) => {
             eprintln!(
@@ -65,7 +72,7 @@ fn render(table: &Table<'_>, settings: &Settings, out: &mut dyn Write) -> io::Re
     let precision = settings.precision;
     match settings.format {
         ReportFormat::Text => render::text::write(table, TextOptions { precision }, out),
-        ReportFormat::Json => render::json::write(table, JsonOptions { detail: false }, out),
+        ReportFormat::Json => crate::formats::prowcov_json::write(table, JsonOptions { detail: false }, out),
         ReportFormat::Markdown => render::markdown::write(table, MarkdownOptions { precision }, out),
     }
 }

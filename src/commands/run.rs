@@ -1,47 +1,37 @@
-//! `prowcov run` and its per-mode subcommands: the Prow job. Resolve the settings once ([`JobSettings`]), run the
-//! tests under coverage (or read the given profiles), load the coverage, then do the mode's work:
-//!
-//! - post-submit: record the baseline in storage (marker last), write the HTML report and TestGrid's JUnit;
-//! - pre-submit and batch: find the baseline of the base commit, compare, write the changed files' HTML, the diff
-//!   and the comment, post or update the comment (pre-submit with a PR only), set the status, apply the gate;
-//! - periodic: write TestGrid's JUnit and the HTML report, and append the total to the history.
+//! `prowcov run` and its per-mode subcommands: the Prow job's edge. Resolve the settings once ([`JobSettings`]), run
+//! the tests under coverage (or read the given profiles) and load the coverage, let the mode decide (`crate::job`),
+//! then write the artifacts, store the baseline or the history point, post the comment, and map the outcome to an
+//! exit code.
 //!
 //! Every mode writes `coverage.json` and `summary.json` to the artifacts. A test failure does not hide the
-//! coverage: everything is still written, and the exit code says the tests failed (3, which wins over the gate's 1).
-//! The time of each phase is printed at the end, for the benchmark and for anyone wondering where a job's time goes.
+//! coverage: everything is still written, and the exit code says the tests failed (3, which wins over a posting
+//! failure and the gate's 1). The time of each phase is printed at the end.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde::Serialize;
-
-use crate::analysis::changes::{BaseRef, ChangeOptions, ChangeSet, GitRepo};
-use crate::analysis::filter::Filter;
-use crate::analysis::gate::GateConfig;
-use crate::analysis::{DiffInputs, DiffReport};
-use crate::cli::{InputArgs, JobArgs, Mode};
-use crate::commands::inputs;
-use crate::config::{LinkTemplate, LinkVars};
+use crate::analysis::changes::GitRepo;
+use crate::cli::{JobArgs, Mode};
+use crate::env::Env;
 use crate::error::{Error, Result, exit};
-use crate::fsutil::write_atomic;
-use crate::github::{
-    BotOptions, CommentRequest, GateState, MetricsBot, RepoRef, RetryPolicy, StatusOutcome, StatusRequest, TokenSource,
-};
-use crate::model::{Coverage, Summary};
-use crate::prow::{self, JobType};
-use crate::render::comment::{self, BaselineInfo, CommentInput, CommentLinks};
-use crate::render::diff::DiffRenderOptions;
-use crate::render::html::{self, HtmlOptions, HtmlOverlay};
-use crate::render::json::{self as json_report, JsonOptions};
+use crate::formats::prowcov_json::{self, JsonOptions};
+use crate::fsutil::{LOCAL_DIR, write_atomic};
+use crate::github::{CommentRequest, MetricsBot, StatusOutcome};
+use crate::job::measured::SuiteResult;
+use crate::job::presubmit::Presubmit;
+use crate::job::summary::{GateSummary, PreviousPushSummary, SuiteSummary, Totals};
+use crate::job::{self, Measured, Phases, RunSummary};
+use crate::load;
+use crate::model::{Coverage, Table};
+use crate::prow::JobType;
+use crate::render::html::HtmlOptions;
 use crate::render::junit::{self, JunitOptions};
-use crate::render::{self, Table};
 use crate::runner::{self, RunSpec};
-use crate::settings::{Base, JobSettings, TEST_ENV_REMOVE, Tests};
-use crate::storage::{self, BuildRef, FailedTests, Query, Record, Store, StoreOptions};
-
-/// The schema of `summary.json`.
-const SCHEMA: u32 = 1;
+use crate::settings::bot::BotSettings;
+use crate::settings::suites::SuitePlan;
+use crate::settings::{JobSettings, TEST_ENV_REMOVE, Tests};
+use crate::storage::{self, Store, StoreOptions};
+use crate::warnings::Warnings;
 
 /// The artifacts, by name.
 pub const SUMMARY: &str = "summary.json";
@@ -53,139 +43,40 @@ pub const COMMENT: &str = "comment.md";
 pub const DIFF: &str = "diff.json";
 pub const HISTORY: &str = "coverage-history.txt";
 
-/// Newest builds of the post-submit job tried when no ancestor of the base has a baseline.
-const MAX_BUILDS: usize = 20;
+pub fn run(mode: Option<Mode>, args: JobArgs, env: &Env, warnings: &Warnings) -> Result<u8> {
+    let mut phases = Phases::new(Instant::now());
+    let settings = phases.time("settings", || JobSettings::resolve(mode, &args, env))?;
+    Job {
+        summary: RunSummary::new(&settings),
+        s: settings,
+        phases,
+        post_failure: None,
+        env,
+        warnings,
+    }
+    .run()
+}
 
-pub fn run(mode: Option<Mode>, args: JobArgs) -> Result<u8> {
-    let started = Instant::now();
-    let settings = JobSettings::resolve(mode, &args, &prow::process_env)?;
-    let mut job = Job::new(settings);
-    job.started = started;
-    job.phases.push(("settings", started.elapsed()));
-    job.run()
+/// What running one suite gave.
+struct SuiteRun {
+    /// The command run; `None` when existing files were read.
+    command: Option<Vec<String>>,
+    exit_code: Option<i32>,
+    profiles: Vec<PathBuf>,
 }
 
 /// One run of the job.
-struct Job {
+struct Job<'a> {
     s: JobSettings,
-    phases: Vec<(&'static str, Duration)>,
+    phases: Phases,
     summary: RunSummary,
     /// The exit code of a failure to post the comment or status, which the job survives.
     post_failure: Option<u8>,
-    started: Instant,
+    env: &'a Env,
+    warnings: &'a Warnings,
 }
 
-/// `summary.json`: what the run did, for people and for tools. Deterministic: no times, no durations.
-#[derive(Debug, Default, Serialize)]
-struct RunSummary {
-    schema: u32,
-    mode: String,
-    job: String,
-    build_id: String,
-    repo: Option<String>,
-    branch: Option<String>,
-    /// The commit measured: the post-submit's or periodic's commit, the pre-submit's checkout.
-    commit: Option<String>,
-    pull: Option<PullSummary>,
-    tests: TestsSummary,
-    totals: Option<Totals>,
-    baseline: Option<BaselineSummary>,
-    recorded: Option<String>,
-    patch: Option<Totals>,
-    delta: Option<f64>,
-    gate: Option<GateSummary>,
-    comment: Option<String>,
-    status: Option<String>,
-    artifacts: Vec<String>,
-    exit_code: u8,
-    /// Why the run failed, when it did.
-    error: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct PullSummary {
-    number: u64,
-    sha: String,
-}
-
-#[derive(Debug, Default, Serialize)]
-struct TestsSummary {
-    /// The command run; `null` when existing coverage files were read.
-    command: Option<Vec<String>>,
-    exit_code: Option<i32>,
-    /// The coverage files read, relative to the root where they are under it.
-    profiles: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Totals {
-    covered: u64,
-    total: u64,
-    percent: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct BaselineSummary {
-    found: bool,
-    job: String,
-    build_id: Option<String>,
-    sha: Option<String>,
-    #[serde(rename = "match")]
-    matched: Option<storage::Match>,
-    commits_behind: Option<usize>,
-    percent: Option<f64>,
-    skipped: Vec<storage::Skipped>,
-}
-
-#[derive(Debug, Serialize)]
-struct GateSummary {
-    passed: bool,
-    failed: Vec<String>,
-}
-
-/// The coverage obtained and how.
-struct Measured {
-    coverage: Coverage,
-    /// The tests' exit status; `None` when existing files were read.
-    tests_exit: Option<i32>,
-}
-
-impl Measured {
-    fn tests_failed(&self) -> Option<i32> {
-        self.tests_exit.filter(|s| *s != 0)
-    }
-}
-
-impl Job {
-    fn new(s: JobSettings) -> Job {
-        let summary = RunSummary {
-            schema: SCHEMA,
-            mode: s.mode.to_string(),
-            job: s.job_name.clone(),
-            build_id: s.build_id.clone(),
-            repo: s.repo_slug.clone(),
-            pull: s.pull.as_ref().map(|p| PullSummary {
-                number: p.number,
-                sha: p.sha.clone(),
-            }),
-            ..RunSummary::default()
-        };
-        Job {
-            s,
-            phases: Vec::new(),
-            summary,
-            post_failure: None,
-            started: Instant::now(),
-        }
-    }
-
-    fn time<T>(&mut self, phase: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
-        let started = Instant::now();
-        let out = f(self);
-        self.phases.push((phase, started.elapsed()));
-        out
-    }
-
+impl Job<'_> {
     fn run(mut self) -> Result<u8> {
         eprintln!(
             "prowcov {}: job {} build {}{}, repository {}, artifacts in {}",
@@ -209,6 +100,7 @@ impl Job {
         };
         self.summary.exit_code = code;
         self.summary.error = error;
+        self.summary.warnings = self.warnings.list();
         self.summary.artifacts.push(SUMMARY.to_owned());
         self.summary.artifacts.sort();
         let summary_path = self.s.artifacts.join(SUMMARY);
@@ -216,7 +108,7 @@ impl Job {
             serde_json::to_writer_pretty(&mut *w, &self.summary)?;
             w.write_all(b"\n")
         });
-        self.print_phases();
+        eprintln!("{}", self.phases.line(self.s.mode.as_str()));
         let code = outcome?;
         written?;
         Ok(code)
@@ -226,10 +118,23 @@ impl Job {
     /// earlier file passes for this run's.
     fn clear_artifacts(&self) -> Result<()> {
         let dir = &self.s.artifacts;
-        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        crate::fsutil::create_dir(dir)?;
         for name in [SUMMARY, TESTS_LOG, COVERAGE, JUNIT, COMMENT, DIFF, HISTORY] {
             let path = dir.join(name);
             if path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
+            }
+        }
+        // A suite's log and coverage (`tests-<suite>.log`, `coverage-<suite>.json`), of this or another suite.
+        for entry in std::fs::read_dir(dir).map_err(|e| Error::read(dir, e))? {
+            let path = entry.map_err(|e| Error::read(dir, e))?.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let suite_file = (name.starts_with("tests-") && name.ends_with(".log"))
+                || (name.starts_with("coverage-") && name.ends_with(".json"));
+            if suite_file && path.is_file() {
                 std::fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
             }
         }
@@ -244,15 +149,16 @@ impl Job {
     fn work(&mut self) -> Result<u8> {
         let url = self.s.storage_url();
         if self.s.prow.is_some() && !url.contains("://") {
-            eprintln!(
-                "warning: baselines are kept in the local folder {url}, which goes away with the pod; set \
-                 storage.url or PROWCOV_STORAGE to a gs:// or s3:// URL so that pre-submits can find them"
-            );
+            self.warnings.warn(format!(
+                "baselines are kept in the local folder {url}, which goes away with the pod; set storage.url or \
+                 PROWCOV_STORAGE to a gs:// or s3:// URL so that pre-submits can find them"
+            ));
         }
         // Storage is opened first: a wrong URL or missing credentials fail in a second, not after the tests.
-        let store = self.time("storage", |_| Store::open(&url, &StoreOptions::from_env()))?;
+        let options = StoreOptions::from_env(self.env);
+        let store = self.phases.time("storage", || Store::open(&url, &options))?;
         let measured = self.measure()?;
-        self.summary.totals = Some(totals(&total(&measured.coverage)));
+        self.summary.totals = Some(Totals::of(&measured.total()));
 
         let gate_failed = match self.s.mode {
             JobType::Postsubmit => {
@@ -284,88 +190,46 @@ impl Job {
         })
     }
 
-    /// One line: each phase, then the wall time since the job started and the part of it that was not the tests.
-    fn print_phases(&self) {
-        let total = self.started.elapsed();
-        let tests: Duration = self.phases.iter().filter(|(p, _)| *p == "tests").map(|(_, d)| *d).sum();
-        let own = total.saturating_sub(tests);
-        let list: Vec<String> = self
-            .phases
-            .iter()
-            .map(|(p, d)| format!("{p} {:.3}s", d.as_secs_f64()))
-            .collect();
-        eprintln!(
-            "prowcov {}: phases: {}; total {:.3}s, prowcov's own {:.3}s",
-            self.s.mode,
-            list.join(", "),
-            total.as_secs_f64(),
-            own.as_secs_f64()
-        );
-    }
-
     fn artifact(&mut self, name: &str) -> PathBuf {
         self.summary.artifacts.push(name.to_owned());
         self.s.artifacts.join(name)
     }
 
-    /// Runs the tests under coverage (or takes the given files) and loads the coverage.
+    /// Runs the tests under coverage (or takes the given files) and loads the coverage: the one implicit suite, or
+    /// every `[[suites]]` entry, each merged with its language's rules and then with the others.
     fn measure(&mut self) -> Result<Measured> {
-        let (profiles, tests_exit) = match self.s.tests.clone() {
-            Tests::Existing(files) => {
-                eprintln!(
-                    "prowcov {}: reading {} (no tests run)",
-                    self.s.mode,
-                    files.iter().map(|f| self.relative(f)).collect::<Vec<_>>().join(", ")
-                );
-                (files, None)
-            }
-            Tests::Run { runner, command } => {
-                let log = self.artifact(TESTS_LOG);
-                // Not in the artifacts: Prow would upload the raw data files too.
-                let work_dir = self.s.root.join(crate::settings::LOCAL_DIR).join("data");
-                if work_dir.exists() {
-                    std::fs::remove_dir_all(&work_dir).map_err(|e| Error::write(&work_dir, e))?;
-                }
-                std::fs::create_dir_all(&work_dir).map_err(|e| Error::write(&work_dir, e))?;
-                let run = self.s.config.config.run.clone();
-                let spec = RunSpec {
-                    runner,
-                    command: &command,
-                    profiles: &run.profiles,
-                    go_packages: &run.go_packages,
-                    root: &self.s.root,
-                    work_dir: &work_dir,
-                    log: &log,
-                    python: self.s.python.as_deref(),
-                    env_remove: TEST_ENV_REMOVE,
-                };
-                let started = Instant::now();
-                let done = runner::run(&spec);
-                self.phases.push(("tests", started.elapsed()));
-                let done = done?;
-                eprintln!(
-                    "prowcov {}: `{}` exited with {} after {:.1}s",
-                    self.s.mode,
-                    done.command.join(" "),
-                    done.exit_code,
-                    done.duration.as_secs_f64()
-                );
-                self.summary.tests.command = Some(done.command.clone());
-                (done.profiles, Some(done.exit_code))
-            }
+        if !self.s.suites.is_empty() {
+            return self.measure_suites();
+        }
+        let implicit = SuitePlan {
+            name: String::new(),
+            root: self.s.root.clone(),
+            prefix: String::new(),
+            tests: self.s.tests.clone(),
+            profiles: self.s.config.config.run.profiles.clone(),
+            go_packages: self.s.config.config.run.go_packages.clone(),
+            paths: Vec::new(),
         };
-        self.summary.tests.exit_code = tests_exit;
-        self.summary.tests.profiles = profiles.iter().map(|p| self.relative(p)).collect();
-        let coverage = self.time("load", |job| {
-            let reader = inputs::Reader::new(&InputArgs {
-                inputs: Vec::new(),
-                root: Some(job.s.root.clone()),
-                rcfile: None,
-                python: job.s.python.clone(),
-                ignore_errors: false,
-            })?;
-            reader.read(&profiles)
-        });
+        let runs = matches!(implicit.tests, Tests::Run { .. });
+        let log = if runs {
+            self.artifact(TESTS_LOG)
+        } else {
+            self.s.artifacts.join(TESTS_LOG)
+        };
+        let started = Instant::now();
+        let ran = self.run_suite(&implicit, &log);
+        if runs {
+            self.phases.push("tests", started.elapsed());
+        }
+        let ran = ran?;
+        self.summary.tests.command = ran.command.clone();
+        self.summary.tests.exit_code = ran.exit_code;
+        self.summary.tests.profiles = ran.profiles.iter().map(|p| self.relative(p)).collect();
+        let tests_exit = ran.exit_code;
+        let (env, warnings) = (self.env, self.warnings);
+        let started = Instant::now();
+        let coverage = self.load(&implicit, &ran.profiles, env, warnings);
+        self.phases.push("load", started.elapsed());
         let coverage = match (coverage, tests_exit) {
             (Ok(c), _) => c,
             (Err(e), Some(status)) if status != 0 => {
@@ -385,13 +249,247 @@ impl Job {
                 self.summary.tests.profiles.join(", ")
             )));
         }
-        let path = self.artifact(COVERAGE);
-        self.time("write coverage.json", |_| {
-            write_atomic(&path, |w| {
-                json_report::write(&Table::new(&coverage), JsonOptions { detail: true }, w)
+        self.write_coverage(COVERAGE, &coverage)?;
+        Ok(Measured::single(coverage, tests_exit))
+    }
+
+    /// Every `[[suites]]` entry, `run.parallel-suites` at a time. A suite that fails (its tests, or its coverage)
+    /// does not stop the others: each is reported, and the job's exit code says a suite failed.
+    fn measure_suites(&mut self) -> Result<Measured> {
+        let plans = self.s.suites.clone();
+        let parallel = self.s.config.config.run.parallel_suites.get().max(1);
+        let logs: Vec<PathBuf> = plans
+            .iter()
+            .map(|p| {
+                let name = format!("tests-{}.log", p.name);
+                match p.tests {
+                    Tests::Run { .. } => self.artifact(&name),
+                    Tests::Existing(_) => self.s.artifacts.join(name),
+                }
             })
-        })?;
-        Ok(Measured { coverage, tests_exit })
+            .collect();
+        let started = Instant::now();
+        let runs: Vec<Result<SuiteRun>> = {
+            let job = &*self;
+            let mut runs = Vec::with_capacity(plans.len());
+            for (batch, batch_logs) in plans.chunks(parallel).zip(logs.chunks(parallel)) {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = batch
+                        .iter()
+                        .zip(batch_logs)
+                        .map(|(plan, log)| scope.spawn(move || job.run_suite(plan, log)))
+                        .collect();
+                    for handle in handles {
+                        runs.push(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+                    }
+                });
+            }
+            runs
+        };
+        self.phases.push("tests", started.elapsed());
+
+        let (env, warnings) = (self.env, self.warnings);
+        let mut merged = Coverage::default();
+        let mut results = Vec::with_capacity(plans.len());
+        let load_started = Instant::now();
+        for (plan, run) in plans.iter().zip(runs) {
+            let (run, error) = match run {
+                Ok(run) => (Some(run), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let loaded = match (&run, &error) {
+                (Some(run), None) => self.load(plan, &run.profiles, env, warnings).map_err(|e| e.to_string()),
+                (_, Some(e)) => Err(e.clone()),
+                (None, None) => Err("the suite did not run".to_owned()),
+            };
+            let (coverage, error) = match loaded {
+                Ok(coverage) => (coverage, None),
+                Err(e) => (Coverage::default(), Some(e)),
+            };
+            if let Some(e) = &error {
+                eprintln!("prowcov {}: suite {}: {e}", self.s.mode, plan.name);
+            }
+            let result = SuiteResult {
+                name: plan.name.clone(),
+                paths: plan.paths.clone(),
+                exit_code: run.as_ref().and_then(|r| r.exit_code),
+                error,
+                coverage,
+            };
+            self.summary.suites.push(SuiteSummary {
+                name: plan.name.clone(),
+                root: (!plan.prefix.is_empty()).then(|| plan.prefix.clone()),
+                command: run.as_ref().and_then(|r| r.command.clone()),
+                exit_code: result.exit_code,
+                error: result.error.clone(),
+                profiles: run
+                    .as_ref()
+                    .map(|r| r.profiles.iter().map(|p| self.relative(p)).collect())
+                    .unwrap_or_default(),
+                totals: Totals::of(&job::measured::total(&result.coverage)),
+                log: matches!(plan.tests, Tests::Run { .. }).then(|| format!("tests-{}.log", plan.name)),
+            });
+            merged.absorb(result.coverage.clone());
+            results.push(result);
+        }
+        self.phases.push("load", load_started.elapsed());
+        if merged.files.is_empty() {
+            return Err(Error::Data(format!(
+                "no suite measured any file (suites {}); see their logs",
+                plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        for result in &results {
+            self.write_coverage(&format!("coverage-{}.json", result.name), &result.coverage)?;
+        }
+        self.write_coverage(COVERAGE, &merged)?;
+        let tests_exit = results
+            .iter()
+            .find_map(SuiteResult::failed)
+            .or_else(|| results.iter().any(|r| r.exit_code.is_some()).then_some(0));
+        self.summary.tests.exit_code = tests_exit;
+        let measured = Measured {
+            coverage: merged,
+            tests_exit,
+            suites: results,
+        };
+        let failed = measured.failed_suites();
+        if !failed.is_empty() {
+            self.warnings.warn(format!("suites that failed: {}", failed.join(", ")));
+        }
+        Ok(measured)
+    }
+
+    /// Runs one suite's tests (or takes its files); its output goes to `log`.
+    fn run_suite(&self, plan: &SuitePlan, log: &Path) -> Result<SuiteRun> {
+        let label = if plan.name.is_empty() {
+            String::new()
+        } else {
+            format!(" suite {}", plan.name)
+        };
+        match &plan.tests {
+            Tests::Existing(files) => {
+                eprintln!(
+                    "prowcov {}{label}: reading {} (no tests run)",
+                    self.s.mode,
+                    files.iter().map(|f| self.relative(f)).collect::<Vec<_>>().join(", ")
+                );
+                self.warn_stale(files);
+                Ok(SuiteRun {
+                    command: None,
+                    exit_code: None,
+                    profiles: files.clone(),
+                })
+            }
+            Tests::Run { runner, command } => {
+                // Not in the artifacts: Prow would upload the raw data files too.
+                let mut work_dir = self.s.root.join(LOCAL_DIR).join("data");
+                if !plan.name.is_empty() {
+                    work_dir.push(&plan.name);
+                }
+                if work_dir.exists() {
+                    std::fs::remove_dir_all(&work_dir).map_err(|e| Error::write(&work_dir, e))?;
+                }
+                crate::fsutil::create_dir(&work_dir)?;
+                let spec = RunSpec {
+                    runner: *runner,
+                    command,
+                    profiles: &plan.profiles,
+                    go_packages: &plan.go_packages,
+                    root: &plan.root,
+                    work_dir: &work_dir,
+                    log,
+                    python: self.s.python.as_deref(),
+                    env_remove: TEST_ENV_REMOVE,
+                    env: self.env,
+                    warnings: self.warnings,
+                };
+                let done = runner::run(&spec)?;
+                eprintln!(
+                    "prowcov {}{label}: `{}` exited with {} after {:.1}s",
+                    self.s.mode,
+                    done.command.join(" "),
+                    done.exit_code,
+                    done.duration.as_secs_f64()
+                );
+                Ok(SuiteRun {
+                    command: Some(done.command),
+                    exit_code: Some(done.exit_code),
+                    profiles: done.profiles,
+                })
+            }
+        }
+    }
+
+    /// Loads a suite's profiles: paths relative to its directory become repo-relative, and a suite with `paths`
+    /// keeps only the files it owns.
+    fn load(&self, plan: &SuitePlan, profiles: &[PathBuf], env: &Env, warnings: &Warnings) -> Result<Coverage> {
+        let options = load::LoadOptions {
+            root: plan.root.clone(),
+            rcfile: None,
+            python: self.s.python.clone(),
+            ignore_errors: self.s.ignore_errors,
+        };
+        let coverage = load::Reader::new(&options, env, warnings)?
+            .tolerate_unparsable()
+            .read(profiles)?;
+        if plan.prefix.is_empty() && plan.paths.is_empty() {
+            return Ok(coverage);
+        }
+        let owns = crate::glob::Globs::new(&plan.paths, "paths")?;
+        let files = coverage
+            .files
+            .into_iter()
+            .map(|(key, file)| {
+                let key = if plan.prefix.is_empty() || key.starts_with('/') {
+                    crate::model::path::normalize(&key, &self.s.root)
+                } else {
+                    crate::model::path::normalize(&format!("{}/{key}", plan.prefix), &self.s.root)
+                };
+                (key, file)
+            })
+            .filter(|(key, _)| plan.paths.is_empty() || owns.is_match(key))
+            .collect();
+        Ok(Coverage { files })
+    }
+
+    /// Writes `coverage` as the artifact `name` (prowcov JSON with line detail).
+    fn write_coverage(&mut self, name: &str, coverage: &Coverage) -> Result<()> {
+        let path = self.artifact(name);
+        let started = Instant::now();
+        let written = write_atomic(&path, |w| {
+            prowcov_json::write(&Table::new(coverage), JsonOptions { detail: true }, w)
+        });
+        self.phases.push("write coverage.json", started.elapsed());
+        written
+    }
+
+    /// Warns about each coverage file older than the checkout's commit: it was written before the code it would
+    /// describe, so it may not measure this checkout (the `command` runner leaves such files out; given files are
+    /// read, with this warning).
+    fn warn_stale(&self, files: &[PathBuf]) {
+        let Ok(committed) = self.git().and_then(|repo| repo.commit_time(&self.s.head_sha)) else {
+            return;
+        };
+        for file in files {
+            let Some(written) = std::fs::metadata(file)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            else {
+                continue;
+            };
+            let written = i64::try_from(written.as_secs()).unwrap_or(i64::MAX);
+            if written < committed {
+                self.warnings.warn(format!(
+                    "{} was written {} before the checked-out commit {} was made; it may not measure this \
+                     checkout (hint: run the tests again)",
+                    self.relative(file),
+                    crate::clock::age(committed.abs_diff(written)),
+                    short(&self.s.head_sha)
+                ));
+            }
+        }
     }
 
     fn relative(&self, path: &Path) -> String {
@@ -402,67 +500,22 @@ impl Job {
     }
 
     fn git(&self) -> Result<GitRepo> {
-        GitRepo::open(&self.s.root)
-    }
-
-    /// The commit and branch a post-submit or periodic measured (checked by `settings` before the tests ran).
-    fn measured_commit(&self) -> Result<(String, String)> {
-        let branch = self
-            .s
-            .branch
-            .clone()
-            .ok_or_else(|| Error::Usage(format!("{} needs a branch to record the coverage of", self.s.mode)))?;
-        Ok((self.s.head_sha.clone(), branch))
-    }
-
-    fn title(&self, sha: &str) -> String {
-        let name = self.s.repo_slug.clone().unwrap_or_else(|| {
-            self.s
-                .root
-                .file_name()
-                .map_or_else(|| "repository".to_owned(), |n| n.to_string_lossy().into_owned())
-        });
-        format!("Coverage of {name} at {}", &sha[..sha.len().min(12)])
-    }
-
-    /// Links for the HTML report's header: the build's page (Spyglass) when configured and known.
-    fn html_links(&self) -> Vec<(String, String)> {
-        let mut links = Vec::new();
-        if let (Some(template), Some(upload)) = (&self.s.config.config.links.build, self.upload()) {
-            links.push((
-                "Prow build".to_owned(),
-                expand(template, &upload.bucket, &upload.build_path, &self.s),
-            ));
-        }
-        links
-    }
-
-    fn upload(&self) -> Option<&prow::Upload> {
-        self.s.prow.as_ref().and_then(|p| p.upload.as_ref())
-    }
-
-    /// The URL of an artifact once Prow has uploaded it, when `links.artifacts` and the upload path are known.
-    fn artifact_url(&self, name: &str) -> Option<String> {
-        let template = self.s.config.config.links.artifacts.as_ref()?;
-        let upload = self.upload()?;
-        Some(expand(
-            template,
-            &upload.bucket,
-            &format!("{}/artifacts/{name}", upload.build_path),
-            &self.s,
-        ))
+        GitRepo::open(&self.s.root, self.env)
     }
 
     fn write_html(&mut self, coverage: &Coverage, options: &HtmlOptions) -> Result<()> {
         let dir = self.artifact(HTML_DIR);
-        let stats = self.time("html", |job| html::write_report(coverage, &job.s.root, options, &dir))?;
+        let root = self.s.root.clone();
+        let stats = self
+            .phases
+            .time("html", || crate::publish::html_report(coverage, &root, options, &dir))?;
         if stats.missing_sources > 0 {
-            eprintln!(
-                "warning: {} of {} files have no source under {}; their pages say so",
+            self.warnings.warn(format!(
+                "{} of {} files have no source under {}; their pages say so",
                 stats.missing_sources,
                 stats.pages,
                 self.s.root.display()
-            );
+            ));
         }
         eprintln!(
             "prowcov {}: HTML report: {}",
@@ -472,11 +525,21 @@ impl Job {
         Ok(())
     }
 
-    fn write_junit(&mut self, coverage: &Coverage) -> Result<()> {
+    fn write_junit(&mut self, measured: &Measured) -> Result<()> {
         let path = self.artifact(JUNIT);
-        self.time("junit", |_| {
+        let suites: Vec<(String, crate::model::Summary)> = measured
+            .suites
+            .iter()
+            .map(|r| (r.name.clone(), job::measured::total(&r.coverage)))
+            .collect();
+        self.phases.time("junit", || {
             write_atomic(&path, |w| {
-                junit::write(&Table::new(coverage), JunitOptions { threshold: None }, w)
+                junit::write_with_suites(
+                    &Table::new(&measured.coverage),
+                    &suites,
+                    JunitOptions { threshold: None },
+                    w,
+                )
             })
         })?;
         eprintln!("prowcov {}: TestGrid JUnit: {}", self.s.mode, path.display());
@@ -484,108 +547,137 @@ impl Job {
     }
 
     fn postsubmit(&mut self, store: &Store, measured: &Measured) -> Result<()> {
-        let (sha, branch) = self.measured_commit()?;
-        self.summary.commit = Some(sha.clone());
-        self.summary.branch = Some(branch.clone());
-        let record = Record {
-            build: BuildRef {
-                job: self.s.job_name.clone(),
-                build_id: self.s.build_id.clone(),
-            },
-            repo: self.s.repo_slug.clone(),
-            branch,
-            sha: sha.clone(),
-            time: super::baseline::now()?,
-            tests_exit_status: measured.tests_exit.unwrap_or(0),
-        };
-        let outcome = self.time("baseline", |_| storage::put(store, &record, &measured.coverage))?;
+        let plan = job::postsubmit::plan(&self.s, measured, self.env)?;
+        self.summary.commit = Some(plan.record.sha.clone());
+        self.summary.branch = Some(plan.record.branch.clone());
+        let outcome = self
+            .phases
+            .time("baseline", || storage::put(store, &plan.record, &measured.coverage))?;
         eprintln!(
-            "prowcov postsubmit: recorded the baseline of {sha} ({:.2}%): {}",
-            outcome.metadata.totals.percent, outcome.marker_url
+            "prowcov postsubmit: recorded the baseline of {} ({:.2}%): {}",
+            plan.record.sha, outcome.metadata.totals.percent, outcome.marker_url
         );
         self.summary.recorded = Some(outcome.marker_url.clone());
-        let options = HtmlOptions {
-            title: self.title(&sha),
-            links: self.html_links(),
-            ..HtmlOptions::default()
-        };
-        self.write_html(&measured.coverage, &options)?;
-        self.write_junit(&measured.coverage)
+        self.write_html(&measured.coverage, &plan.html)?;
+        self.write_junit(measured)
     }
 
     fn periodic(&mut self, store: &Store, measured: &Measured) -> Result<()> {
         let repo = self.git()?;
-        let (sha, branch) = self.measured_commit()?;
-        self.summary.commit = Some(sha.clone());
-        self.summary.branch = Some(branch.clone());
-        let label = format!("{}@{}", repo.commit_date(&sha)?, &sha[..sha.len().min(7)]);
-        let percent = total(&measured.coverage).percent();
-        let job = self.s.job_name.clone();
-        let history = self.time("history", |_| {
-            storage::history::append(store, &job, &branch, &label, percent)
+        let point = job::periodic::plan(&self.s, measured, &repo)?;
+        self.summary.commit = Some(point.commit.clone());
+        self.summary.branch = Some(point.branch.clone());
+        let (job, warnings) = (self.s.job_name.clone(), self.warnings);
+        let history = self.phases.time("history", || {
+            storage::history::append(store, &job, &point.branch, &point.label, point.percent, warnings)
         })?;
         let path = self.artifact(HISTORY);
         write_atomic(&path, |w| w.write_all(storage::history::render(&history).as_bytes()))?;
-        let options = HtmlOptions {
-            title: self.title(&sha),
-            links: self.html_links(),
-            history,
-            ..HtmlOptions::default()
-        };
+        let options = point.html(&self.s, history);
         self.write_html(&measured.coverage, &options)?;
-        self.write_junit(&measured.coverage)
+        self.write_junit(measured)
     }
 
     /// The pre-submit (and batch): returns whether the gate failed.
     fn presubmit(&mut self, store: &Store, measured: &Measured) -> Result<bool> {
         let repo = self.git()?;
-        let base = match &self.s.base {
-            Base::Prow { sha, .. } => BaseRef::PullBaseSha(sha.clone()),
-            Base::Local(Some(rev)) => BaseRef::Given(rev.clone()),
-            Base::Local(None) => BaseRef::Default,
-        };
-        let changes = self.time("changes", |_| repo.changes(&ChangeOptions::to_head(base)))?;
-        let head_sha = self
-            .s
-            .pull
-            .as_ref()
-            .map_or_else(|| changes.refs.head_sha.clone(), |p| p.sha.clone());
-        self.summary.commit = Some(changes.refs.head_sha.clone());
-        let branch = match &self.s.base {
-            Base::Prow { branch, .. } => branch.clone(),
-            Base::Local(_) => repo.branch_name(&changes.refs.base_ref).unwrap_or_else(|| {
-                tracing::info!(
-                    "{} names no branch; looking for baselines of `main`",
-                    changes.refs.base_ref
-                );
-                "main".to_owned()
-            }),
-        };
-        self.summary.branch = Some(branch.clone());
+        let pre = job::presubmit::run(&self.s, measured, store, &repo, &mut self.phases)?;
+        self.summary.commit = Some(pre.changes.refs.head_sha.clone());
+        self.summary.branch = Some(pre.branch.clone());
+        self.report_lookup(&pre);
+        self.summary.baseline = Some(pre.baseline());
+        self.summary.patch = Some(Totals {
+            covered: pre.report.patch.covered,
+            total: pre.report.patch.total,
+            percent: pre.report.patch.percent(),
+        });
+        self.summary.delta = pre.lookup.found.is_some().then_some(pre.report.delta);
+        self.summary.gate = Some(GateSummary {
+            passed: pre.report.passed(),
+            failed: pre.failed_rules.clone(),
+        });
 
-        // The baseline of the commit the change starts from (in Prow, the base commit itself).
-        let config = &self.s.config.config;
-        let query = Query {
-            job: self.s.postsubmit_job.clone(),
-            branch,
-            sha: changes.refs.merge_base_sha.clone(),
-            repo: Some(self.s.root.clone()),
-            max_walk: config.storage.max_walk,
-            max_builds: MAX_BUILDS,
-            failed_tests: if config.storage.use_failed_baselines {
-                FailedTests::Use
-            } else {
-                FailedTests::Skip
-            },
-        };
-        let lookup = self.time("baseline", |_| storage::find(store, &query))?;
-        for skipped in &lookup.skipped {
+        let precision = self.s.config.config.report.precision.get();
+        let diff_path = self.artifact(DIFF);
+        self.phases.time("diff.json", || {
+            write_atomic(&diff_path, |w| {
+                crate::render::diff::json::write(&pre.report, crate::render::diff::DiffRenderOptions { precision }, w)
+            })
+        })?;
+        self.write_html(&measured.coverage, &pre.html)?;
+        let comment_path = self.artifact(COMMENT);
+        write_atomic(&comment_path, |w| w.write_all(pre.comment.as_bytes()))?;
+        for skipped in &pre.push_skipped {
+            self.warnings.warn(format!("skipped a recorded push: {skipped}"));
+        }
+        if let Some(previous) = &pre.previous {
+            self.summary.previous_push = Some(PreviousPushSummary {
+                sha: previous.sha.clone(),
+                build_id: previous.build_id.clone(),
+                force_pushed: previous.force_pushed,
+                delta: previous.delta.delta(),
+                files_moved: previous.delta.moved.len(),
+            });
+        }
+        self.record_push(store, &pre, measured);
+        // A GitHub failure does not stop the job: the reports are written, and the exit code says it (after the tests).
+        let started = Instant::now();
+        let posted = self.post(&pre, &comment_path);
+        self.phases.push("github", started.elapsed());
+        if let Err(e) = posted {
+            eprintln!("error: {e}");
+            self.summary.comment = Some(format!("failed: {e}"));
+            self.post_failure = Some(e.exit_code());
+        }
+        for rule in &pre.failed_rules {
+            eprintln!("coverage gate failed: {rule}");
+        }
+        Ok(!pre.report.passed())
+    }
+
+    /// Records this push's coverage for the PR's next push (a Prow pre-submit only). A failure is reported, and the
+    /// job goes on: the comment matters more.
+    fn record_push(&mut self, store: &Store, pre: &Presubmit, measured: &Measured) {
+        let Some(pull) = &self.s.pull else { return };
+        let recorded = crate::ids::Sha::try_from(pre.head_sha.as_str())
+            .map_err(|e| Error::Usage(e.0))
+            .and_then(|sha| {
+                let time = crate::clock::now(self.env)?;
+                storage::pushes::put_push(
+                    store,
+                    &self.s.job_name,
+                    pull.number,
+                    &sha,
+                    &self.s.build_id,
+                    time,
+                    &measured.coverage,
+                )
+            });
+        if let Err(e) = recorded {
+            eprintln!("error: cannot record this push for the next one's comparison: {e}");
+            self.post_failure.get_or_insert(e.exit_code());
+        }
+    }
+
+    /// Prints the base and why, which baseline the pre-submit compares with, and the candidates skipped on the way.
+    fn report_lookup(&self, pre: &Presubmit) {
+        let refs = &pre.changes.refs;
+        eprintln!(
+            "prowcov {}: base {} ({}) at {}, merge-base {}; baselines of branch {}",
+            self.s.mode,
+            refs.base_ref,
+            pre.base_reason,
+            short(&refs.base_sha),
+            short(&refs.merge_base_sha),
+            pre.branch
+        );
+        for skipped in &pre.lookup.skipped {
             eprintln!(
                 "prowcov: skipped baseline candidate {}: {}",
                 skipped.object, skipped.reason
             );
         }
-        match &lookup.found {
+        match &pre.lookup.found {
             Some(found) => eprintln!(
                 "prowcov {}: baseline: build {} of {} at {} ({:.2}%)",
                 self.s.mode, found.build.build_id, found.build.job, found.metadata.sha, found.metadata.totals.percent
@@ -593,219 +685,42 @@ impl Job {
             None => eprintln!(
                 "prowcov {}: no baseline of {} (job {}) yet; head and patch coverage need none. Hint: a post-submit \
                  run records them",
-                self.s.mode, query.sha, query.job
+                self.s.mode, pre.query.sha, pre.query.job
             ),
         }
-        self.summary.baseline = Some(BaselineSummary {
-            found: lookup.found.is_some(),
-            job: query.job.clone(),
-            build_id: lookup.found.as_ref().map(|f| f.build.build_id.clone()),
-            sha: lookup.found.as_ref().map(|f| f.metadata.sha.clone()),
-            matched: lookup.found.as_ref().map(|f| f.matched),
-            commits_behind: lookup.found.as_ref().and_then(|f| f.commits_behind),
-            percent: lookup.found.as_ref().map(|f| f.metadata.totals.percent),
-            skipped: lookup.skipped.clone(),
-        });
-
-        let empty = Coverage::default();
-        let base_coverage = lookup.found.as_ref().map_or(&empty, |f| &f.coverage);
-        let report = self.time("compare", |job| -> Result<DiffReport> {
-            let config = &job.s.config.config;
-            let include: Vec<String> = config.paths.include.iter().map(|g| g.as_str().to_owned()).collect();
-            let exclude: Vec<String> = config.paths.exclude.iter().map(|g| g.as_str().to_owned()).collect();
-            let filter = Filter::new(&include, &exclude)?;
-            let gate = GateConfig {
-                min_patch: config.gate.min_patch.map(|p| p.get()),
-                // Without a baseline there is no drop to measure.
-                max_drop: config.gate.max_drop.map(|p| p.get()).filter(|_| lookup.found.is_some()),
-                min_file: config.gate.min_file.map(|p| p.get()),
-            };
-            let mut paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
-            paths.extend(
-                base_coverage
-                    .files
-                    .keys()
-                    .chain(measured.coverage.files.keys())
-                    .map(String::as_str),
-            );
-            paths.sort_unstable();
-            paths.dedup();
-            let attributes = repo.attributes(paths)?;
-            Ok(DiffReport::build(DiffInputs {
-                base: base_coverage,
-                head: &measured.coverage,
-                changes: &changes,
-                attributes: &attributes,
-                filter: &filter,
-                gate: &gate,
-            }))
-        })?;
-        let precision = self.s.config.config.report.precision.get();
-        self.summary.patch = Some(Totals {
-            covered: report.patch.covered,
-            total: report.patch.total,
-            percent: report.patch.percent(),
-        });
-        self.summary.delta = lookup.found.is_some().then_some(report.delta);
-        let failed: Vec<String> = report
-            .gate
-            .rules
-            .iter()
-            .filter(|r| !r.passed)
-            .map(|r| render::diff::text::rule_text(r, precision))
-            .collect();
-        self.summary.gate = Some(GateSummary {
-            passed: report.gate.passed,
-            failed: failed.clone(),
-        });
-
-        let diff_path = self.artifact(DIFF);
-        self.time("diff.json", |_| {
-            write_atomic(&diff_path, |w| {
-                render::diff::json::write(&report, DiffRenderOptions { precision }, w)
-            })
-        })?;
-        let options = HtmlOptions {
-            title: format!("{} (changed files)", self.title(&head_sha)),
-            links: self.html_links(),
-            overlay: Some(overlay(&changes, &report)),
-            changed_only: true,
-            ..HtmlOptions::default()
-        };
-        self.write_html(&measured.coverage, &options)?;
-
-        let comment_started = Instant::now();
-        let html_url = self.artifact_url(&format!("{HTML_DIR}/index.html"));
-        let body = comment::render(&CommentInput {
-            job: &self.s.job_name,
-            head_sha: &head_sha,
-            report: &report,
-            baseline: lookup.found.as_ref().map(|f| BaselineInfo {
-                sha: f.metadata.sha.clone(),
-                commits_behind: f.commits_behind.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
-                build_url: self.baseline_build_url(&f.build),
-                tests_failed: f.metadata.tests_exit_status != 0,
-            }),
-            links: CommentLinks {
-                html_report: html_url.clone(),
-                html_all_files: false,
-            },
-            head_tests_failed: measured.tests_failed(),
-            prow: self.s.prow.is_some(),
-            precision,
-        });
-        let comment_path = self.artifact(COMMENT);
-        write_atomic(&comment_path, |w| w.write_all(body.as_bytes()))?;
-        self.phases.push(("comment", comment_started.elapsed()));
-        // A GitHub failure does not stop the job: the reports are written, and the exit code says it (after the tests).
-        let posted = self.time("github", |job| {
-            job.post(&body, &comment_path, &head_sha, &report, measured, html_url)
-        });
-        if let Err(e) = posted {
-            eprintln!("error: {e}");
-            self.summary.comment = Some(format!("failed: {e}"));
-            self.post_failure = Some(e.exit_code());
-        }
-        for rule in &failed {
-            eprintln!("coverage gate failed: {rule}");
-        }
-        Ok(!report.gate.passed)
-    }
-
-    /// The baseline build's page, when `links.build` is set and the storage is the Prow bucket (`gs://`).
-    fn baseline_build_url(&self, build: &BuildRef) -> Option<String> {
-        let template = self.s.config.config.links.build.as_ref()?;
-        let url = self.s.config.config.storage.url.as_str();
-        let rest = url.strip_prefix("gs://")?;
-        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        let prefix = prefix.trim_matches('/');
-        let path = if prefix.is_empty() {
-            build.dir()
-        } else {
-            format!("{prefix}/{}", build.dir())
-        };
-        Some(template.expand(&LinkVars {
-            bucket,
-            path: &path,
-            job: &build.job,
-            build: &build.build_id,
-        }))
     }
 
     /// Posts or updates the PR comment and sets the commit status (a pre-submit with a PR only).
-    fn post(
-        &mut self,
-        body: &str,
-        saved_at: &Path,
-        head_sha: &str,
-        report: &DiffReport,
-        measured: &Measured,
-        html_url: Option<String>,
-    ) -> Result<()> {
-        let Some(pull) = self.s.pull.clone() else {
-            let why = match self.s.mode {
-                JobType::Batch => "a batch job posts no comment",
-                _ => "not a Prow pre-submit (no PR to comment on)",
-            };
-            eprintln!(
-                "prowcov {}: {why}; the comment is in {}",
-                self.s.mode,
-                saved_at.display()
-            );
-            self.summary.comment = Some("not posted".to_owned());
-            return Ok(());
+    fn post(&mut self, pre: &Presubmit, saved_at: &Path) -> Result<()> {
+        let post = match &pre.post {
+            Ok(post) => post,
+            Err(why) => {
+                eprintln!(
+                    "prowcov {}: {why}; the comment is in {}",
+                    self.s.mode,
+                    saved_at.display()
+                );
+                self.summary.comment = Some("not posted".to_owned());
+                return Ok(());
+            }
         };
-        let repo = RepoRef::parse(self.s.repo_slug.as_deref().unwrap_or_default())?;
-        let bot_config = &self.s.config.config.bot;
-        let token = TokenSource::new(self.s.token_file()).load()?;
-        let bot = MetricsBot::new(BotOptions {
-            base_url: bot_config.github_url.as_str().to_owned(),
-            token,
-            login: bot_config.login.clone(),
-            retry: RetryPolicy::default(),
-        })?;
+        let bot = MetricsBot::new(BotSettings::of(&self.s.config, &self.s.root, self.env).options()?)?;
         let outcome = bot.upsert_comment(&CommentRequest {
-            repo: repo.clone(),
-            pr: pull.number,
-            job: self.s.job_name.clone(),
-            head_sha: head_sha.to_owned(),
-            body: body.to_owned(),
+            repo: post.repo.clone(),
+            pr: post.pr,
+            job: self.s.job_name.to_string(),
+            head_sha: pre.head_sha.clone(),
+            body: pre.comment.clone(),
             saved_at: Some(saved_at.to_path_buf()),
         })?;
         eprintln!(
             "prowcov {}: {}",
             self.s.mode,
-            outcome.describe(&repo, pull.number, saved_at)
+            outcome.describe(&post.repo, post.pr, saved_at)
         );
         self.summary.comment = Some(outcome.as_str().to_owned());
-        if bot_config.status {
-            let precision = self.s.config.config.report.precision.get();
-            let state = if measured.tests_failed().is_some() || !report.gate.passed {
-                GateState::Failure
-            } else {
-                GateState::Success
-            };
-            let mut description = format!(
-                "{}% total",
-                crate::model::display_percent(report.head.percent(), precision)
-            );
-            if let Some(p) = report.patch.display(precision) {
-                description.push_str(&format!(", {p}% patch"));
-            }
-            if measured.tests_failed().is_some() {
-                description.push_str(", tests failed");
-            } else if !report.gate.passed {
-                description.push_str(", gate failed");
-            }
-            let status = bot.set_status(&StatusRequest {
-                repo,
-                sha: head_sha.to_owned(),
-                job: self.s.job_name.clone(),
-                state,
-                description,
-                target_url: html_url,
-            })?;
-            self.summary.status = Some(match status {
+        if let Some(status) = &post.status {
+            self.summary.status = Some(match bot.set_status(status)? {
                 StatusOutcome::Set => "set".to_owned(),
                 StatusOutcome::DryRun => "dry run".to_owned(),
             });
@@ -814,42 +729,7 @@ impl Job {
     }
 }
 
-fn expand(template: &LinkTemplate, bucket: &str, path: &str, s: &JobSettings) -> String {
-    template.expand(&LinkVars {
-        bucket,
-        path,
-        job: &s.job_name,
-        build: &s.build_id,
-    })
-}
-
-/// The total of a model, as the reports compute it.
-fn total(coverage: &Coverage) -> Summary {
-    let files: Vec<Summary> = coverage.files.values().map(Summary::of_file).collect();
-    Summary::sum(files.iter())
-}
-
-fn totals(summary: &Summary) -> Totals {
-    Totals {
-        covered: summary.covered,
-        total: summary.total,
-        percent: Some(summary.percent()),
-    }
-}
-
-/// The changed lines, baseline percentages and patch figures the HTML report marks.
-fn overlay(changes: &ChangeSet, report: &DiffReport) -> HtmlOverlay {
-    let mut base_percent = BTreeMap::new();
-    let mut patch = BTreeMap::new();
-    for file in &report.files {
-        if let Some(base) = &file.base {
-            base_percent.insert(file.path.clone(), base.percent());
-        }
-        patch.insert(file.path.clone(), (file.patch.covered, file.patch.total));
-    }
-    HtmlOverlay {
-        changed_lines: changes.head_lines(),
-        base_percent,
-        patch,
-    }
+/// The first 12 digits of a SHA, for the log.
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
 }

@@ -5,7 +5,9 @@
 //! usually already in line order, which the sort then detects in one pass. One accumulator is reused for every file
 //! of a reader, so its buffers are allocated once (the readers parallelise by splitting the input instead).
 
-use crate::model::{BranchHits, BranchId, FileCoverage, Outcomes, PercentRule};
+use std::collections::BTreeMap;
+
+use crate::model::{BranchHits, BranchId, FileCoverage, Function, Outcomes, PercentRule};
 
 /// The records of one file, in input order.
 #[derive(Debug, Default)]
@@ -14,6 +16,8 @@ pub(crate) struct FileAccumulator {
     /// Whether `lines` may hold a line out of order or twice; cleared data is in strictly increasing order.
     lines_unordered: bool,
     branches: Vec<(u32, BranchId, BranchHits)>,
+    /// Function records by name (few per file, unlike lines).
+    functions: BTreeMap<String, Function>,
 }
 
 impl FileAccumulator {
@@ -34,6 +38,21 @@ impl FileAccumulator {
         self.branches.push((line, id.into(), taken));
     }
 
+    /// Records where function `name` starts (and ends); a repeated record keeps the first position.
+    pub(crate) fn add_function(&mut self, name: &str, start: u32, end: Option<u32>) {
+        let f = self.functions.entry(name.to_owned()).or_default();
+        if f.start == 0 {
+            f.start = start;
+            f.end = end;
+        }
+    }
+
+    /// Adds `hits` to function `name`'s count.
+    pub(crate) fn add_function_hits(&mut self, name: &str, hits: u64) {
+        let f = self.functions.entry(name.to_owned()).or_default();
+        f.hits = f.hits.saturating_add(hits);
+    }
+
     /// Folds the records into a file measured by lines (repeated lines and branch outcomes add, saturating), leaving
     /// the accumulator empty but with its buffers' capacity, for the next file.
     pub(crate) fn fold(&mut self) -> FileCoverage {
@@ -52,6 +71,7 @@ impl FileAccumulator {
         }
         file.lines = self.lines.drain(..).collect();
         self.lines_unordered = false;
+        file.functions = std::mem::take(&mut self.functions);
         if self.branches.is_empty() {
             return file;
         }

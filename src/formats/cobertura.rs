@@ -59,23 +59,20 @@ fn read_chunks(bytes: &[u8], n: usize) -> Option<Vec<Chunk>> {
     if pieces.len() < 2 {
         return None;
     }
-    let chunks: Vec<Option<Chunk>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pieces
-            .iter()
-            .enumerate()
-            .map(|(i, piece)| {
-                scope.spawn(move || {
-                    // Pieces start at `<`, an ASCII byte, so each one is valid UTF-8 on its own if the whole is.
-                    let text = std::str::from_utf8(piece).ok()?;
-                    parse(text, if i == 0 { Mode::First } else { Mode::Continuation }).ok()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
+    let numbered: Vec<(usize, &[u8])> = pieces.into_iter().enumerate().collect();
+    // One piece per thread: the pieces were cut to the core count.
+    let chunks: Vec<Option<Chunk>> = crate::parallel::map_chunks(&numbered, 1, |mine| {
+        let mut parsed = Vec::with_capacity(mine.len());
+        for &(i, piece) in mine {
+            // Pieces start at `<`, an ASCII byte, so each one is valid UTF-8 on its own if the whole is.
+            let text = std::str::from_utf8(piece).ok();
+            parsed.push(text.and_then(|t| parse(t, if i == 0 { Mode::First } else { Mode::Continuation }).ok()));
+        }
+        parsed
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let chunks: Vec<Chunk> = chunks.into_iter().collect::<Option<_>>()?;
     stitch(&chunks).then_some(chunks)
 }
@@ -452,35 +449,53 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
         let dir = path.rfind('/').map_or("", |i| &path[..i]);
         packages.entry(dir).or_default().push((path, file));
     }
+    // `coverage xml` orders packages (by dotted name) and classes (by path) "humanly": `f2` before `f10`.
+    let mut packages: Vec<(String, Vec<(&str, &FileCoverage)>)> = packages
+        .into_iter()
+        .map(|(dir, mut files)| {
+            files.sort_by(|a, b| human_cmp(a.0, b.0));
+            let name = if dir.is_empty() {
+                ".".to_string()
+            } else {
+                dir.replace('/', ".")
+            };
+            (name, files)
+        })
+        .collect();
+    packages.sort_by(|a, b| human_cmp(&a.0, &b.0));
     let total = Summary::sum(&coverage.files.values().map(Summary::of_file).collect::<Vec<_>>());
+    let lines = coverage.files.values().map(line_counts).fold((0, 0), add_counts);
     let mut buf = Vec::with_capacity(1 << 16);
     buf.extend_from_slice(b"<?xml version=\"1.0\" ?>\n");
+    // Without branch data `coverage xml` writes the zero branch figures in this other order.
+    let branch_figures = if has_branches {
+        format!(
+            "branches-valid=\"{}\" branches-covered=\"{}\"",
+            total.branches_total, total.branches_covered
+        )
+    } else {
+        "branches-covered=\"0\" branches-valid=\"0\"".to_owned()
+    };
     writeln!(
         buf,
         "<coverage version=\"prowcov {}\" timestamp=\"0\" lines-valid=\"{}\" lines-covered=\"{}\" line-rate=\"{}\" \
-         branches-valid=\"{}\" branches-covered=\"{}\" branch-rate=\"{}\" complexity=\"0\">",
+         {branch_figures} branch-rate=\"{}\" complexity=\"0\">",
         env!("CARGO_PKG_VERSION"),
-        total.total,
-        total.covered,
-        rate(total.covered, total.total),
-        total.branches_total,
-        total.branches_covered,
+        lines.1,
+        lines.0,
+        rate(lines.0, lines.1),
         branch_rate(&total, has_branches),
     )?;
     buf.extend_from_slice(b"\t<sources>\n\t\t<source>.</source>\n\t</sources>\n\t<packages>\n");
-    for (dir, files) in &packages {
+    for (name, files) in &packages {
         let sum = Summary::sum(&files.iter().map(|(_, f)| Summary::of_file(f)).collect::<Vec<_>>());
-        let name = if dir.is_empty() {
-            ".".to_string()
-        } else {
-            dir.replace('/', ".")
-        };
+        let lines = files.iter().map(|(_, f)| line_counts(f)).fold((0, 0), add_counts);
         buf.extend_from_slice(b"\t\t<package name=\"");
-        escape_attribute(&name, &mut buf);
+        escape_attribute(name, &mut buf);
         writeln!(
             buf,
             "\" line-rate=\"{}\" branch-rate=\"{}\" complexity=\"0\">\n\t\t\t<classes>",
-            rate(sum.covered, sum.total),
+            rate(lines.0, lines.1),
             branch_rate(&sum, has_branches)
         )?;
         for (path, file) in files {
@@ -496,8 +511,59 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(&buf)
 }
 
+/// coverage.py's `human_sorted` order: the text split into runs of digits and the rest, digit runs compared as
+/// numbers, ties broken by the whole text.
+fn human_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn parts(s: &str) -> impl Iterator<Item = &str> {
+        let mut rest = s;
+        std::iter::from_fn(move || {
+            let first = rest.chars().next()?;
+            let digits = first.is_ascii_digit();
+            let end = rest.find(|c: char| c.is_ascii_digit() != digits).unwrap_or(rest.len());
+            let (part, tail) = rest.split_at(end);
+            rest = tail;
+            Some(part)
+        })
+    }
+    let key = |p: &str| -> (Option<u128>, String) {
+        match p.parse::<u128>() {
+            Ok(n) if p.bytes().all(|b| b.is_ascii_digit()) => (Some(n), String::new()),
+            _ => (None, p.to_owned()),
+        }
+    };
+    let mut left = parts(a);
+    let mut right = parts(b);
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let order = key(x).cmp(&key(y));
+                if order != std::cmp::Ordering::Equal {
+                    return order;
+                }
+            }
+        }
+    }
+}
+
+/// The `<line>` elements of `file` that ran and in all, as [`write_class`] writes them. Cobertura counts lines, so
+/// its figures are these: for coverage.py data the statements; for a Go profile the lines its blocks span (Cobertura
+/// cannot weight a line by its statements), which is why a Go file's `line-rate` differs from its statement figure.
+fn line_counts(file: &FileCoverage) -> (u64, u64) {
+    let covered = file.lines.values().filter(|&&hits| hits > 0).count() as u64;
+    let branch_only = file.branches.keys().filter(|l| !file.lines.contains_key(l)).count() as u64;
+    (covered, file.lines.len() as u64 + branch_only)
+}
+
+fn add_counts(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
+    (a.0.saturating_add(b.0), a.1.saturating_add(b.1))
+}
+
 fn write_class(path: &str, file: &FileCoverage, has_branches: bool, buf: &mut Vec<u8>) -> std::io::Result<()> {
     let s = Summary::of_file(file);
+    let lines = line_counts(file);
     let basename = path.rfind('/').map_or(path, |i| &path[i + 1..]);
     buf.extend_from_slice(b"\t\t\t\t<class name=\"");
     escape_attribute(basename, buf);
@@ -505,10 +571,16 @@ fn write_class(path: &str, file: &FileCoverage, has_branches: bool, buf: &mut Ve
     escape_attribute(path, buf);
     writeln!(
         buf,
-        "\" complexity=\"0\" line-rate=\"{}\" branch-rate=\"{}\">\n\t\t\t\t\t<methods/>\n\t\t\t\t\t<lines>",
-        rate(s.covered, s.total),
+        "\" complexity=\"0\" line-rate=\"{}\" branch-rate=\"{}\">\n\t\t\t\t\t<methods/>",
+        rate(lines.0, lines.1),
         branch_rate(&s, has_branches)
     )?;
+    if lines.1 == 0 {
+        // As `coverage xml` (minidom) writes an element without children.
+        buf.extend_from_slice(b"\t\t\t\t\t<lines/>\n\t\t\t\t</class>\n");
+        return Ok(());
+    }
+    buf.extend_from_slice(b"\t\t\t\t\t<lines>\n");
     let mut numbers: Vec<u32> = file.lines.keys().copied().collect();
     if file.branches.keys().any(|l| !file.lines.contains_key(l)) {
         numbers.extend(file.branches.keys().copied());
@@ -526,11 +598,33 @@ fn write_class(path: &str, file: &FileCoverage, has_branches: bool, buf: &mut Ve
                 " branch=\"true\" condition-coverage=\"{}% ({taken}/{total})\"",
                 100 * taken / total
             )?;
+            if let Some(missing) = missing_branches(outcomes) {
+                write!(buf, " missing-branches=\"{missing}\"")?;
+            }
         }
         buf.extend_from_slice(b"/>\n");
     }
     buf.extend_from_slice(b"\t\t\t\t\t</lines>\n\t\t\t\t</class>\n");
     Ok(())
+}
+
+/// `coverage xml`'s `missing-branches`: the destinations of the untaken arcs (`from->to` ids, coverage.py's), in
+/// numeric order, `exit` for a negative one; `None` when every outcome was taken or the ids are not arcs.
+fn missing_branches(outcomes: &crate::model::Outcomes) -> Option<String> {
+    let mut missing: Vec<i64> = outcomes
+        .iter()
+        .filter(|(_, hits)| !hits.is_some_and(|n| n > 0))
+        .map(|(id, _)| id.split_once("->").and_then(|(_, to)| to.parse::<i64>().ok()))
+        .collect::<Option<Vec<i64>>>()?;
+    if missing.is_empty() {
+        return None;
+    }
+    missing.sort_unstable();
+    let shown: Vec<String> = missing
+        .iter()
+        .map(|&to| if to < 0 { "exit".to_owned() } else { to.to_string() })
+        .collect();
+    Some(shown.join(","))
 }
 
 fn branch_rate(s: &Summary, has_branches: bool) -> String {
@@ -591,11 +685,7 @@ mod tests {
     use crate::model::Outcomes;
 
     fn read_str(text: &str) -> Result<Coverage> {
-        read(
-            Path::new("c.xml"),
-            text.as_bytes(),
-            &ReadOptions { root: "/repo".into() },
-        )
+        read(Path::new("c.xml"), text.as_bytes(), &ReadOptions::new("/repo"))
     }
 
     /// A document of `n` classes in two packages, with `extra` inserted before the fifth class.
@@ -626,11 +716,7 @@ mod tests {
         let whole = read_str(&doc).unwrap();
         for n in [2, 3, 7] {
             let chunks = read_chunks(doc.as_bytes(), n).expect("splits and stitches");
-            assert_eq!(
-                assemble(chunks, &ReadOptions { root: "/repo".into() }),
-                whole,
-                "{n} chunks"
-            );
+            assert_eq!(assemble(chunks, &ReadOptions::new("/repo")), whole, "{n} chunks");
         }
     }
 

@@ -117,6 +117,13 @@ fn to_file(entry: &FileReport) -> FileCoverage {
                 .insert(format!("{from}->{to}"), Some(hits));
         }
     }
+    // A branch line none of whose arcs was taken never decided anything: its outcomes were never evaluated (LCOV's
+    // `-`, as `coverage lcov` and geninfo write them), not evaluated and not taken.
+    for outcomes in file.branches.values_mut() {
+        if outcomes.values().all(|hits| *hits == Some(0)) {
+            *outcomes = outcomes.ids().map(|id| (id.to_owned(), None)).collect();
+        }
+    }
     file
 }
 
@@ -148,11 +155,7 @@ mod tests {
     use crate::model::Outcomes;
 
     fn read_str(text: &str) -> Result<Coverage> {
-        read(
-            Path::new("cov.json"),
-            text.as_bytes(),
-            &ReadOptions { root: "/proj".into() },
-        )
+        read(Path::new("cov.json"), text.as_bytes(), &ReadOptions::new("/proj"))
     }
 
     const BRANCHY: &str = r#"{"meta": {"format": 3, "branch_coverage": true},
@@ -173,6 +176,20 @@ mod tests {
                 (4, Outcomes::from_iter([("4->-1", Some(1))])),
             ])
         );
+    }
+
+    #[test]
+    fn arcs_of_a_line_that_took_none_were_never_evaluated() {
+        let text = r#"{"meta": {"format": 3, "branch_coverage": true},
+          "files": {"/proj/a.py": {"executed_lines": [1, 4], "missing_lines": [2, 3],
+            "executed_branches": [[1, 4]], "missing_branches": [[1, 2], [2, 3], [2, 4]], "excluded_lines": []}},
+          "totals": {}}"#;
+        let a = &read_str(text).unwrap().files["a.py"];
+        assert_eq!(
+            a.branches[&1],
+            Outcomes::from_iter([("1->2", Some(0)), ("1->4", Some(1))])
+        );
+        assert_eq!(a.branches[&2], Outcomes::from_iter([("2->3", None), ("2->4", None)]));
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //!
 //! Identical blocks are merged the way `go tool cover` merges them (`set` ORs the counts, `count` and `atomic` add
 //! them), so a `-coverpkg` profile, where each test binary repeats the blocks of every covered package, gives the
-//! same statement totals as `go tool cover -func`. One difference remains: `-func` counts only blocks inside function
-//! declarations, while we count every block of the profile. The cover tool instruments statements only inside
-//! functions and function literals, so the two differ only for a function literal at package level
-//! (`var f = func() { ... }`), whose statements we count and `-func` does not.
+//! same statement totals as `go tool cover -func`. `-func` also counts only the blocks that overlap a function
+//! declaration: the statements of a function literal at package level (`var _ = func() { ... }`) are in the
+//! profile but in no function. The reader drops those blocks too when it finds the file's source under the root
+//! ([`super::gosource`]), so every output of one profile (report, HTML, JSON, Cobertura, LCOV) reads the profile
+//! as `-func` does; without the source (which `-func` itself needs) every block counts.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,6 +15,7 @@ use std::path::Path;
 use crate::error::{Error, Result, excerpt};
 use crate::formats::ReadOptions;
 use crate::formats::gomod::Modules;
+use crate::formats::gosource::{self, FuncExtent};
 use crate::model::path::normalize;
 use crate::model::{Block, BlockCount, Coverage, FileCoverage, PercentRule, expanded_lines_budget};
 
@@ -74,13 +76,17 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Coverage
     for (name, blocks) in profile.files {
         let first_line = blocks.values().map(|s| s.line).min().unwrap_or(1);
         let repo_path = repo_path(path, first_line, &name, &options.root, &mut modules)?;
+        // Without the source every block counts; `go tool cover -func` would fail instead.
+        let decls = std::fs::read(options.root.join(&repo_path))
+            .ok()
+            .map(|source| gosource::func_decls(&source));
         let file = coverage
             .files
             .entry(repo_path)
             .or_insert_with(|| FileCoverage::new(PercentRule::Statements));
         // Two names can map to one file (an import path and its `_/` form); merging them like repeated profiles is
         // the only answer that does not drop data.
-        file.merge(&to_file(&blocks));
+        file.merge(&to_file(&blocks, decls.as_deref()));
     }
     Ok(coverage)
 }
@@ -281,10 +287,19 @@ fn show_block(b: &Block) -> String {
 
 /// The model of one file: its blocks, and lines derived from them so that line-level views (missing lines, diffs)
 /// work. A line's hits are the largest count among the blocks that span it; blocks without statements (an empty
-/// function body) measure no line.
-fn to_file(blocks: &BTreeMap<Block, Seen>) -> FileCoverage {
+/// function body) measure no line. With the source's function declarations (`decls`), a block outside all of them
+/// is left out, as `go tool cover -func` leaves it out.
+fn to_file(blocks: &BTreeMap<Block, Seen>, decls: Option<&[FuncExtent]>) -> FileCoverage {
     let mut file = FileCoverage::new(PercentRule::Statements);
     for (block, seen) in blocks {
+        if let Some(decls) = decls {
+            let (start, end) = ((block.start_line, block.start_col), (block.end_line, block.end_col));
+            // Declarations are sorted and disjoint: the only candidate is the first that ends after the block starts.
+            let first = decls.partition_point(|d| d.end <= start);
+            if !decls.get(first).is_some_and(|d| d.overlaps(start, end)) {
+                continue;
+            }
+        }
         file.blocks.insert(*block, seen.count);
         if seen.count.statements == 0 {
             continue;
@@ -344,11 +359,7 @@ mod tests {
 
     fn read_str(text: &str) -> Result<Coverage> {
         // Absolute and `_/` names need no go.mod, so the root may be anything.
-        read(
-            Path::new("c.out"),
-            text.as_bytes(),
-            &ReadOptions { root: "/repo".into() },
-        )
+        read(Path::new("c.out"), text.as_bytes(), &ReadOptions::new("/repo"))
     }
 
     fn err(text: &str) -> String {
@@ -452,14 +463,7 @@ mod tests {
         std::fs::write(dir.path().join("svc/go.mod"), "module example.com/svc\n").unwrap();
         std::fs::write(dir.path().join("plain.go"), "package main\n").unwrap();
         let profile = "mode: set\nexample.com/svc/pkg/a.go:1.1,1.5 1 1\nplain.go:1.1,1.5 1 0\n";
-        let cov = read(
-            Path::new("c.out"),
-            profile.as_bytes(),
-            &ReadOptions {
-                root: dir.path().into(),
-            },
-        )
-        .unwrap();
+        let cov = read(Path::new("c.out"), profile.as_bytes(), &ReadOptions::new(dir.path())).unwrap();
         assert_eq!(cov.files.keys().collect::<Vec<_>>(), ["plain.go", "svc/pkg/a.go"]);
     }
 }

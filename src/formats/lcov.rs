@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::error::{Error, Result, excerpt};
 use crate::formats::ReadOptions;
 use crate::formats::accumulate::FileAccumulator;
-use crate::model::{BranchHits, Coverage, FileCoverage, PercentRule, path::normalize};
+use crate::model::{BranchHits, Coverage, FileCoverage, Function, PercentRule, path::normalize};
 
 /// Inputs smaller than this are read on one thread: splitting would cost more than it saves.
 const PARALLEL_MIN_BYTES: usize = 4 << 20;
@@ -35,25 +35,28 @@ fn read_in(path: &Path, bytes: &[u8], options: &ReadOptions, chunks: usize) -> R
     let parts: Vec<Result<Vec<(String, FileCoverage)>>> = if chunks.len() == 1 {
         vec![Reader::new(path, options, 0).run(bytes)]
     } else {
-        std::thread::scope(|scope| {
-            let mut start = 0;
-            let handles: Vec<_> = chunks
-                .iter()
-                .map(|chunk| {
-                    let before = &bytes[..start];
-                    start += chunk.len();
-                    scope.spawn(move || {
-                        // Error messages carry absolute line numbers, so each chunk knows where it starts.
-                        let line_base = before.iter().filter(|&&b| b == b'\n').count() as u64;
-                        Reader::new(path, options, line_base).run(chunk)
-                    })
+        let mut start = 0;
+        let placed: Vec<(usize, &[u8])> = chunks
+            .iter()
+            .map(|chunk| {
+                let at = start;
+                start += chunk.len();
+                (at, *chunk)
+            })
+            .collect();
+        // One chunk per thread: the chunks were cut to the core count.
+        crate::parallel::map_chunks(&placed, 1, |mine| {
+            mine.iter()
+                .map(|&(at, chunk)| {
+                    // Error messages carry absolute line numbers, so each chunk knows where it starts.
+                    let line_base = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+                    Reader::new(path, options, line_base).run(chunk)
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
+                .collect::<Vec<_>>()
         })
+        .into_iter()
+        .flatten()
+        .collect()
     };
     let mut coverage = Coverage::default();
     for part in parts {
@@ -106,6 +109,8 @@ struct Reader<'a> {
     warned: Vec<Vec<u8>>,
     /// The records of the open `SF` record; folded at its `end_of_record`, then reused (keeping its capacity).
     acc: FileAccumulator,
+    /// The open record's `FNL` positions by index, for its `FNA` records.
+    fnl: HashMap<u32, (u32, Option<u32>)>,
 }
 
 /// The `SF` record being read: its position in `Reader::files` and the line it started on.
@@ -125,6 +130,7 @@ impl<'a> Reader<'a> {
             index: HashMap::new(),
             warned: Vec::new(),
             acc: FileAccumulator::default(),
+            fnl: HashMap::new(),
         }
     }
 
@@ -188,6 +194,7 @@ impl<'a> Reader<'a> {
                         file: self.file_index(value, line_no)?,
                         line: line_no,
                     });
+                    self.fnl.clear();
                 }
                 b"BRDA" => {
                     self.open_file(open, line_no, key)?;
@@ -198,19 +205,49 @@ impl<'a> Reader<'a> {
                     }
                     self.acc.add_branch(number, id, taken);
                 }
-                // Functions, MC/DC, summaries and versions are accepted but not modelled: the model has no
-                // functions, and the summaries are recomputed from `DA`/`BRDA`.
-                b"VER" | b"FN" | b"FNDA" | b"FNF" | b"FNH" | b"FNL" | b"FNA" | b"LF" | b"LH" | b"BRF" | b"BRH"
-                | b"MCDC" | b"MCF" | b"MCH" => {
+                b"FN" => {
+                    self.open_file(open, line_no, key)?;
+                    let (start, end, name) = parse_fn(value)
+                        .ok_or_else(|| self.expected(line_no, "`FN:<line>[,<end line>],<name>`", line))?;
+                    self.acc.add_function(&name, start, end);
+                }
+                b"FNDA" => {
+                    self.open_file(open, line_no, key)?;
+                    let (hits, name) = parse_count_and_name(value)
+                        .ok_or_else(|| self.expected(line_no, "`FNDA:<count>,<name>`", line))?;
+                    self.acc.add_function_hits(&name, hits);
+                }
+                // lcov 2.2's form: `FNL:<index>,<line>[,<end line>]`, then `FNA:<index>,<count>,<name>` per alias.
+                b"FNL" => {
+                    self.open_file(open, line_no, key)?;
+                    let (index, start, end) =
+                        parse_fnl(value).ok_or_else(|| self.expected(line_no, "`FNL:<index>,<line>[,<end>]`", line))?;
+                    self.fnl.insert(index, (start, end));
+                }
+                b"FNA" => {
+                    self.open_file(open, line_no, key)?;
+                    let parsed = leading_u32(value).and_then(|(index, used)| {
+                        let (hits, name) = parse_count_and_name(value[used..].strip_prefix(b",")?)?;
+                        Some((index, hits, name))
+                    });
+                    let (index, hits, name) =
+                        parsed.ok_or_else(|| self.expected(line_no, "`FNA:<index>,<count>,<name>`", line))?;
+                    let (start, end) = self.fnl.get(&index).copied().unwrap_or((0, None));
+                    self.acc.add_function(&name, start, end);
+                    self.acc.add_function_hits(&name, hits);
+                }
+                // MC/DC, summaries and versions are accepted but not modelled: the summaries are recomputed from
+                // `DA`/`BRDA`/`FN`.
+                b"VER" | b"FNF" | b"FNH" | b"LF" | b"LH" | b"BRF" | b"BRH" | b"MCDC" | b"MCF" | b"MCH" => {
                     self.open_file(open, line_no, key)?;
                 }
                 _ => {
                     if !self.warned.iter().any(|k| k == key) {
-                        tracing::warn!(
+                        self.options.warnings.warn(format!(
                             "{}:{line_no}: unknown LCOV record `{}`, ignored",
                             self.path.display(),
                             String::from_utf8_lossy(key)
-                        );
+                        ));
                         self.warned.push(key.to_vec());
                     }
                 }
@@ -269,6 +306,45 @@ impl<'a> Reader<'a> {
             ),
         )
     }
+}
+
+/// `<line>[,<end line>],<name>`: lcov 2 writes the end line, lcov 1 does not. A name may hold commas (C++), so a
+/// second field is the end line only when it is a number followed by a comma.
+fn parse_fn(value: &[u8]) -> Option<(u32, Option<u32>, String)> {
+    let (start, used) = leading_u32(value)?;
+    let rest = value[used..].strip_prefix(b",")?;
+    let (end, name) = match leading_u32(rest) {
+        Some((end, used)) if rest.get(used) == Some(&b',') => (Some(end), &rest[used + 1..]),
+        _ => (None, rest),
+    };
+    (!name.is_empty()).then(|| (start, end, String::from_utf8_lossy(name).into_owned()))
+}
+
+/// `<count>,<name>` (`FNDA`, and `FNA` after its index).
+fn parse_count_and_name(value: &[u8]) -> Option<(u64, String)> {
+    let comma = memchr::memchr(b',', value)?;
+    let hits = parse_count(&value[..comma])?;
+    let name = &value[comma + 1..];
+    (!name.is_empty()).then(|| (hits, String::from_utf8_lossy(name).into_owned()))
+}
+
+/// `<index>,<line>[,<end line>]`.
+fn parse_fnl(value: &[u8]) -> Option<(u32, u32, Option<u32>)> {
+    let (index, used) = leading_u32(value)?;
+    let rest = value[used..].strip_prefix(b",")?;
+    let (start, used) = leading_u32(rest)?;
+    let end = match &rest[used..] {
+        [] => None,
+        tail => {
+            let tail = tail.strip_prefix(b",")?;
+            let (end, used) = leading_u32(tail)?;
+            if used != tail.len() {
+                return None;
+            }
+            Some(end)
+        }
+    };
+    Some((index, start, end))
 }
 
 /// `<line>,<count>[,<checksum>]`. Counts beyond `u64` saturate; some tools print them as integral floats.
@@ -359,6 +435,7 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
         buf.extend_from_slice(b"TN:\nSF:");
         buf.extend_from_slice(path.as_bytes());
         buf.push(b'\n');
+        write_functions(file, &mut buf)?;
         let mut hit_lines = 0u64;
         for (&line, &hits) in &file.lines {
             writeln!(buf, "DA:{line},{hits}")?;
@@ -392,13 +469,36 @@ pub fn write(coverage: &Coverage, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(&buf)
 }
 
+/// `FN`/`FNDA` pairs in line order (then by name), then `FNF`/`FNH`; nothing for a file without functions. A
+/// function whose start is unknown (only `FNDA` was read) gets no `FN`.
+fn write_functions(file: &FileCoverage, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    if file.functions.is_empty() {
+        return Ok(());
+    }
+    let mut functions: Vec<(&String, &Function)> = file.functions.iter().collect();
+    functions.sort_by_key(|(name, f)| (f.start, *name));
+    for (name, f) in &functions {
+        if f.start > 0 {
+            match f.end {
+                Some(end) => writeln!(buf, "FN:{},{end},{name}", f.start)?,
+                None => writeln!(buf, "FN:{},{name}", f.start)?,
+            }
+        }
+    }
+    for (name, f) in &functions {
+        writeln!(buf, "FNDA:{},{name}", f.hits)?;
+    }
+    let (hit, found) = file.function_counts();
+    writeln!(buf, "FNF:{found}\nFNH:{hit}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::PercentRule;
 
     fn opts() -> ReadOptions {
-        ReadOptions { root: "/repo".into() }
+        ReadOptions::new("/repo")
     }
 
     fn read_str(text: &str) -> Result<Coverage> {

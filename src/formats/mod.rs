@@ -8,6 +8,7 @@ pub mod coveragepy_json;
 mod detect;
 mod gomod;
 pub mod goprofile;
+pub mod gosource;
 pub mod lcov;
 pub mod prowcov_json;
 
@@ -17,6 +18,7 @@ pub use detect::{Format, detect};
 
 use crate::error::Result;
 use crate::model::Coverage;
+use crate::warnings::Warnings;
 
 /// What readers need to know besides the file itself.
 #[derive(Clone, Debug)]
@@ -24,6 +26,18 @@ pub struct ReadOptions {
     /// The repository root: absolute paths under it become repo-relative, and Go module paths are resolved from the
     /// `go.mod` files below it.
     pub root: PathBuf,
+    /// Where a reader reports what it skipped (an unknown record) without failing.
+    pub warnings: Warnings,
+}
+
+impl ReadOptions {
+    /// Options for `root`, with a collector of their own.
+    pub fn new(root: impl Into<PathBuf>) -> ReadOptions {
+        ReadOptions {
+            root: root.into(),
+            warnings: Warnings::default(),
+        }
+    }
 }
 
 /// One input file, read.

@@ -12,41 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::secret::Secret;
 use crate::error::{Error, Result};
-
-/// How transient failures are retried.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// The first backoff; it doubles on each retry up to 8 s.
-    pub initial_backoff: Duration,
-    /// No retry starts later than this after the first attempt.
-    pub total: Duration,
-    /// The longest `retry-after` (or rate-limit reset) honoured; a longer one fails at once instead of hanging the job.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// Four retries within 2 minutes, waiting at most 60 s for a rate limit: a blip is ridden out, an outage fails
-    /// the job in bounded time.
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 4,
-            initial_backoff: Duration::from_millis(500),
-            total: Duration::from_secs(120),
-            max_retry_after: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The exponential backoff before retry number `retry` (0-based).
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        self.initial_backoff
-            .saturating_mul(1u32 << retry.min(16))
-            .min(Duration::from_secs(8))
-    }
-}
+use crate::retry::RetryPolicy;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Method {
@@ -381,7 +347,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_caps() {
-        let p = RetryPolicy::default();
+        let p = RetryPolicy::GITHUB;
         assert_eq!(p.backoff(0), Duration::from_millis(500));
         assert_eq!(p.backoff(2), Duration::from_secs(2));
         assert_eq!(p.backoff(30), Duration::from_secs(8));

@@ -13,10 +13,11 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::{Api, Method, Resend, RetryPolicy};
+use super::api::{Api, Method, Resend};
 use super::marker::{format_marker, parse_marker};
 use super::secret::Secret;
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 
 /// GitHub rejects longer comment bodies ("Body is too long").
 const MAX_BODY_CHARS: usize = 65_536;
@@ -43,7 +44,7 @@ impl Default for BotOptions {
             base_url: "https://api.github.com".to_owned(),
             token: None,
             login: None,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::GITHUB,
         }
     }
 }

@@ -12,7 +12,7 @@ mod bot;
 mod marker;
 mod secret;
 
-pub use api::RetryPolicy;
+pub use crate::retry::RetryPolicy;
 pub use bot::{BotOptions, CommentRequest, GateState, MetricsBot, Outcome, RepoRef, StatusOutcome, StatusRequest};
 pub use marker::{format_marker, parse_marker};
 pub use secret::{Secret, TokenSource};

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::env::Env;
 use crate::error::{Error, Result};
 
 /// A credential. `Debug` prints `Secret(<redacted>)`; there is no `Display`, so it cannot end up in a message by
@@ -36,20 +37,23 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Where the token comes from: a file (`--github-token-file`) wins over an environment variable (`GITHUB_TOKEN`).
+/// The variable a token is taken from when no file is given.
+pub const TOKEN_VAR: &str = "GITHUB_TOKEN";
+
+/// Where the token comes from: a file (`--github-token-file`) wins over the environment (`GITHUB_TOKEN`).
 #[derive(Clone, Debug, Default)]
 pub struct TokenSource {
     pub file: Option<PathBuf>,
-    /// The name of the variable to read, for example `GITHUB_TOKEN`.
-    pub env_var: Option<String>,
+    /// The value of the environment's `GITHUB_TOKEN`, when set.
+    pub env_token: Option<Secret>,
 }
 
 impl TokenSource {
-    /// The usual sources: `file` if given, else `GITHUB_TOKEN`.
-    pub fn new(file: Option<PathBuf>) -> TokenSource {
+    /// The usual sources: `file` if given, else `GITHUB_TOKEN` in `env`.
+    pub fn new(file: Option<PathBuf>, env: &Env) -> TokenSource {
         TokenSource {
             file,
-            env_var: Some("GITHUB_TOKEN".to_owned()),
+            env_token: env.get(TOKEN_VAR).map(Secret::new),
         }
     }
 
@@ -85,12 +89,7 @@ impl TokenSource {
             }
             return Ok(Some(Secret::new(token)));
         }
-        let Some(var) = &self.env_var else { return Ok(None) };
-        Ok(std::env::var(var)
-            .ok()
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .map(Secret::new))
+        Ok(self.env_token.clone())
     }
 }
 

@@ -22,6 +22,30 @@ pub enum PercentRule {
     Statements,
 }
 
+impl PercentRule {
+    /// What the rule counts, in the input tool's words: `go tool cover` counts statements; LCOV and Cobertura lines;
+    /// coverage.py statements, which its reports (and prowcov's, for them) call lines, one per statement's first line.
+    pub fn unit(self) -> &'static str {
+        match self {
+            PercentRule::Lines | PercentRule::LinesAndBranches => "lines",
+            PercentRule::Statements => "statements",
+        }
+    }
+
+    /// How shown percentages are rounded, for the words next to them. Every figure is rounded half to even at the
+    /// places shown (as coverage.py, `go tool cover` and genhtml do) and, as coverage.py does, never shown as 0 or
+    /// 100 unless exact.
+    pub fn rounding(self) -> &'static str {
+        match self {
+            PercentRule::LinesAndBranches => "rounded as coverage.py rounds them, never shown as 0 or 100 unless exact",
+            PercentRule::Statements => {
+                "rounded as `go tool cover` rounds them, except that they are never shown as 0 or 100 unless exact"
+            }
+            PercentRule::Lines => "rounded half to even, never shown as 0 or 100 unless exact",
+        }
+    }
+}
+
 /// The hits of one branch outcome; `None` means the branch was never evaluated (LCOV's `-`).
 pub type BranchHits = Option<u64>;
 
@@ -41,6 +65,16 @@ pub struct BlockCount {
     pub count: u64,
 }
 
+/// A function record (LCOV's `FN`/`FNDA`): where the function starts (0 when only its count is known), where it
+/// ends when the tool says, and how often it was entered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub start: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<u32>,
+    pub hits: u64,
+}
+
 /// The coverage of one source file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileCoverage {
@@ -52,6 +86,9 @@ pub struct FileCoverage {
     /// Go statement blocks. When present they, not `lines`, define the statement totals.
     pub blocks: BTreeMap<Block, BlockCount>,
     pub rule: PercentRule,
+    /// Functions by name, when the input records them (LCOV); they never enter the headline.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, Function>,
 }
 
 /// Coverage of many files, keyed by repo-relative path with `/` separators.
@@ -85,7 +122,21 @@ impl FileCoverage {
             slot.statements = slot.statements.max(count.statements);
             slot.count = slot.count.saturating_add(count.count);
         }
+        for (name, function) in &other.functions {
+            let slot = self.functions.entry(name.clone()).or_default();
+            if slot.start == 0 {
+                slot.start = function.start;
+            }
+            slot.end = slot.end.or(function.end);
+            slot.hits = slot.hits.saturating_add(function.hits);
+        }
         self.rule = self.rule.max(other.rule);
+    }
+
+    /// Functions entered and functions recorded (LCOV's `FNH` and `FNF`).
+    pub fn function_counts(&self) -> (u64, u64) {
+        let hit = self.functions.values().filter(|f| f.hits > 0).count() as u64;
+        (hit, self.functions.len() as u64)
     }
 
     /// Lines that are measured and never ran.

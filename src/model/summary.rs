@@ -13,6 +13,11 @@ pub struct Summary {
     pub branches_total: u64,
     /// Lines that ran but left some branch untaken (coverage.py's `BrPart`).
     pub partial_branches: u64,
+    /// Functions entered and recorded (LCOV's `FNH`/`FNF`); 0 of 0 when the input has no function records.
+    pub functions_covered: u64,
+    pub functions_total: u64,
+    /// The rule of the files summed (the greatest, as a merge keeps it): what `covered` and `total` count.
+    pub rule: PercentRule,
     /// Numerator and denominator of the headline percentage, per each file's [`PercentRule`].
     numerator: u64,
     denominator: u64,
@@ -49,12 +54,16 @@ impl Summary {
             PercentRule::Lines | PercentRule::Statements => (covered, total),
             PercentRule::LinesAndBranches => (covered + branches_covered, total + branches_total),
         };
+        let (functions_covered, functions_total) = file.function_counts();
         Summary {
             covered,
             total,
             branches_covered,
             branches_total,
             partial_branches,
+            functions_covered,
+            functions_total,
+            rule: file.rule,
             numerator,
             denominator,
         }
@@ -69,6 +78,9 @@ impl Summary {
             out.branches_covered = out.branches_covered.saturating_add(part.branches_covered);
             out.branches_total = out.branches_total.saturating_add(part.branches_total);
             out.partial_branches = out.partial_branches.saturating_add(part.partial_branches);
+            out.functions_covered = out.functions_covered.saturating_add(part.functions_covered);
+            out.functions_total = out.functions_total.saturating_add(part.functions_total);
+            out.rule = out.rule.max(part.rule);
             out.numerator = out.numerator.saturating_add(part.numerator);
             out.denominator = out.denominator.saturating_add(part.denominator);
         }
@@ -99,6 +111,20 @@ impl Summary {
     /// The numerator and denominator behind [`Summary::percent`].
     pub fn ratio(&self) -> (u64, u64) {
         (self.numerator, self.denominator)
+    }
+
+    /// What `covered` and `total` count, in the input tool's words (see [`PercentRule::unit`]).
+    pub fn unit(&self) -> &'static str {
+        self.rule.unit()
+    }
+
+    /// What [`Summary::ratio`] counts: [`Summary::unit`], plus branches when coverage.py's rule adds them.
+    pub fn ratio_unit(&self) -> &'static str {
+        if self.rule == PercentRule::LinesAndBranches && self.branches_total > 0 {
+            "lines and branches"
+        } else {
+            self.unit()
+        }
     }
 }
 

@@ -36,6 +36,7 @@ pub(crate) fn arb_file(branch_ids: &'static str) -> impl Strategy<Value = FileCo
             branches,
             blocks,
             rule,
+            functions: Default::default(),
         })
 }
 

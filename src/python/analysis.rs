@@ -20,6 +20,39 @@ pub struct DataFile {
     pub data: CoverageData,
 }
 
+/// What to do with a measured file coverage.py cannot report: its source is gone, or it does not parse as Python.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SourceErrors {
+    /// Fail, as `coverage report` does without `-i` (the reporting commands' default).
+    #[default]
+    Fail,
+    /// Skip a file that does not parse (a template the tests executed, as jinja2's do), warning with its name, as
+    /// `coverage report -i` does; still fail on a missing source, which means the job runs where the sources are
+    /// not. The default of `prowcov run`.
+    SkipUnparsable,
+    /// Skip both, each named in a warning: `-i/--ignore-errors` or coverage.py's `[report] ignore_errors`.
+    Skip,
+}
+
+/// A measured file left out of the report, and coverage.py's words for why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedSource {
+    /// The path as coverage.py names it (absolute unless the data has relative paths).
+    pub path: String,
+    /// coverage.py's message, such as "Couldn't parse Python file '/x/t.py'".
+    pub message: String,
+    /// Whether the source is missing (rather than present but not Python).
+    pub missing: bool,
+}
+
+/// coverage.py's analysis: the model, and the files it had to leave out.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub coverage: Coverage,
+    /// Files skipped under [`SourceErrors::SkipUnparsable`] or [`SourceErrors::Skip`], in coverage.py's order.
+    pub skipped: Vec<SkippedSource>,
+}
+
 /// How to run coverage.py.
 #[derive(Clone, Debug)]
 pub struct AnalysisOptions {
@@ -29,26 +62,37 @@ pub struct AnalysisOptions {
     pub rcfile: Option<PathBuf>,
     /// The directory coverage.py runs in: relative paths in the data and in the report are relative to it.
     pub root: PathBuf,
-    /// Pass `-i`: skip files whose source is missing or cannot be parsed.
-    pub ignore_errors: bool,
+    /// Files whose source is missing or does not parse.
+    pub source_errors: SourceErrors,
 }
 
 /// Merges `inputs` and returns coverage.py's analysis of them as the model.
-pub fn analyze(inputs: &[DataFile], options: &AnalysisOptions) -> Result<Coverage> {
+pub fn analyze(inputs: &[DataFile], options: &AnalysisOptions) -> Result<Analysis> {
     let python = find_python(options.python.as_deref())?;
     let tmp = tempfile::tempdir().map_err(|e| Error::write(std::env::temp_dir(), e))?;
     let data_file = tmp.path().join(".coverage");
     stage_data(inputs, &data_file)?;
     let out = tmp.path().join("coverage.json");
-    run_coverage_json(&python, &data_file, &out, options)?;
+    let skipped = run_coverage_json(&python, &data_file, &out, options)?;
+    let missing: Vec<&SkippedSource> = skipped.iter().filter(|s| s.missing).collect();
+    if options.source_errors == SourceErrors::SkipUnparsable && !missing.is_empty() {
+        return Err(Error::ToolFailed {
+            tool: format!(
+                "`{} -m coverage json` (in {})",
+                python.display(),
+                options.root.display()
+            ),
+            detail: format!(
+                "no source for {} measured file(s): {}{}",
+                missing.len(),
+                missing.iter().map(|s| s.path.as_str()).collect::<Vec<_>>().join(", "),
+                hint(NO_SOURCE)
+            ),
+        });
+    }
     let bytes = crate::fsutil::read(&out)?;
-    coveragepy_json::read(
-        &out,
-        &bytes,
-        &ReadOptions {
-            root: options.root.clone(),
-        },
-    )
+    let coverage = coveragepy_json::read(&out, &bytes, &ReadOptions::new(options.root.clone()))?;
+    Ok(Analysis { coverage, skipped })
 }
 
 /// Puts the data to analyse at `target`, in a directory of its own. Reporting commands of coverage.py combine (and
@@ -101,7 +145,13 @@ pub fn find_python(explicit: Option<&Path>) -> Result<PathBuf> {
     })
 }
 
-fn run_coverage_json(python: &Path, data_file: &Path, out: &Path, options: &AnalysisOptions) -> Result<()> {
+/// Runs `coverage json`; returns the files it skipped (with `-i` or `[report] ignore_errors`), read from its warnings.
+fn run_coverage_json(
+    python: &Path,
+    data_file: &Path,
+    out: &Path,
+    options: &AnalysisOptions,
+) -> Result<Vec<SkippedSource>> {
     let mut cmd = Command::new(python);
     cmd.current_dir(&options.root)
         .args(["-m", "coverage", "json", "-q"])
@@ -110,13 +160,15 @@ fn run_coverage_json(python: &Path, data_file: &Path, out: &Path, options: &Anal
         .arg(out)
         // The threshold is prowcov's to check, on the merged data; coverage.py's own `fail_under` would make this
         // step fail instead.
-        .arg("--fail-under=0");
+        .arg("--fail-under=0")
+        // Skipped files are known from coverage.py's warnings only; a user's filter must not hide them.
+        .env_remove("PYTHONWARNINGS");
     if let Some(rc) = &options.rcfile {
         // coverage.py runs in `root`; a relative rc path means the user's current directory.
         let rc = std::path::absolute(rc).map_err(|e| Error::read(rc, e))?;
         cmd.arg(format!("--rcfile={}", rc.display()));
     }
-    if options.ignore_errors {
+    if options.source_errors != SourceErrors::Fail {
         cmd.arg("-i");
     }
     tracing::debug!(?cmd, "running coverage.py");
@@ -125,10 +177,10 @@ fn run_coverage_json(python: &Path, data_file: &Path, out: &Path, options: &Anal
         purpose: "read coverage.py data (.coverage files)".into(),
         detail: format!("`{}` cannot be started: {e}", python.display()),
     })?;
-    if output.status.success() {
-        return Ok(());
-    }
     let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.success() {
+        return Ok(skipped_sources(&stderr));
+    }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let said = [stderr.trim(), stdout.trim()]
         .into_iter()
@@ -145,11 +197,47 @@ fn run_coverage_json(python: &Path, data_file: &Path, out: &Path, options: &Anal
     })
 }
 
+/// coverage.py's words for a missing source.
+const NO_SOURCE: &str = "No source for code";
+
+/// The files coverage.py skipped, from the warnings it prints with `-i`: `Couldn't parse Python file '<path>'` (not
+/// Python) and `Couldn't parse '<path>': <reason>` (for instance `No source for code: ...`).
+fn skipped_sources(stderr: &str) -> Vec<SkippedSource> {
+    let mut found = Vec::new();
+    for line in stderr.lines() {
+        let Some((_, warning)) = line.split_once("CoverageWarning: ") else {
+            continue;
+        };
+        let message = warning
+            .split_once(" (couldnt-parse)")
+            .map_or(warning, |(message, _)| message)
+            .trim();
+        let path = if let Some(rest) = message.strip_prefix("Couldn't parse Python file '") {
+            rest.rsplit_once('\'').map(|(path, _)| path)
+        } else if let Some(rest) = message.strip_prefix("Couldn't parse '") {
+            rest.split_once("': ")
+                .map(|(path, _)| path)
+                .or_else(|| rest.strip_suffix('\''))
+        } else {
+            None
+        };
+        if let Some(path) = path {
+            found.push(SkippedSource {
+                path: path.to_owned(),
+                message: message.to_owned(),
+                missing: message.contains(NO_SOURCE),
+            });
+        }
+    }
+    found
+}
+
 /// Advice for the failures users meet most.
 fn hint(message: &str) -> &'static str {
-    if message.contains("No source for code") || message.contains("Couldn't parse") {
-        "\nhint: run prowcov where the measured sources are (or pass --root), or pass -i/--ignore-errors to skip \
-         files whose source is missing or cannot be parsed"
+    if message.contains(NO_SOURCE) || message.contains("Couldn't parse") {
+        "\nhint: run prowcov where the measured sources are (or pass --root), or pass -i/--ignore-errors (or set \
+         coverage.py's `[report] ignore_errors = true`) to skip files whose source is missing or cannot be parsed, \
+         each named in a warning"
     } else {
         ""
     }
@@ -172,5 +260,32 @@ mod tests {
     fn missing_source_gets_the_ignore_errors_hint() {
         assert!(hint("No source for code: '/x/gone.py'.").contains("--ignore-errors"));
         assert_eq!(hint("No data to report."), "");
+    }
+
+    #[test]
+    fn skipped_files_are_read_from_coverage_py_warnings() {
+        // coverage.py 7.17's words, as `warnings` prints them.
+        let stderr = "/v/coverage/report_core.py:116: CoverageWarning: Couldn't parse Python file '/r/t.py' \
+                      (couldnt-parse); see https://coverage.readthedocs.io/en/7.17.3/messages.html#warning-couldnt-parse\n  \
+                      coverage._warn(msg, slug=\"couldnt-parse\")\n\
+                      /v/coverage/report_core.py:122: CoverageWarning: Couldn't parse '/r/gone.py': No source for code: \
+                      '/r/gone.py'. (couldnt-parse); see https://x\n\
+                      /v/coverage/control.py:1: CoverageWarning: No data was collected. (no-data-collected)\n";
+        let skipped = skipped_sources(stderr);
+        assert_eq!(
+            skipped,
+            vec![
+                SkippedSource {
+                    path: "/r/t.py".into(),
+                    message: "Couldn't parse Python file '/r/t.py'".into(),
+                    missing: false,
+                },
+                SkippedSource {
+                    path: "/r/gone.py".into(),
+                    message: "Couldn't parse '/r/gone.py': No source for code: '/r/gone.py'.".into(),
+                    missing: true,
+                },
+            ]
+        );
     }
 }

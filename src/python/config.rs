@@ -8,11 +8,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis::filter::Unmeasured;
 use crate::error::{Error, Result};
 use crate::python::expand::{Env, substitute};
+use crate::python::globs;
 use crate::python::ini::{Ini, py_strip};
 use crate::python::paths::PathAliases;
-use crate::python::pypath::abspath;
+use crate::python::pypath::{self, abspath};
 
 /// The coverage.py settings prowcov needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,6 +70,33 @@ pub struct CoverageConfig {
     pub lcov_output: String,
     /// Warnings coverage.py would print (unknown options), for the caller to show.
     pub warnings: Vec<String>,
+}
+
+impl CoverageConfig {
+    /// The files `[run] omit` and `[report] omit` leave unmeasured, as rules for the change analysis. Patterns are
+    /// prepared as coverage.py does (`prep_patterns`): each as written, plus, unless it starts with a wildcard, made
+    /// absolute against `root`; they match the absolute path.
+    pub fn unmeasured(&self, root: &Path) -> Result<Vec<Unmeasured>> {
+        // coverage.py's absolute paths have symlinks resolved.
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let root = root.as_path();
+        let mut rules = Vec::new();
+        for (section, patterns) in [("run", Some(&self.run_omit)), ("report", self.report_omit.as_ref())] {
+            for pattern in patterns.into_iter().flatten() {
+                let mut prepped = vec![pattern.clone()];
+                if !pattern.starts_with(['*', '?']) {
+                    prepped.push(pypath::abs_file(pattern, root));
+                }
+                let regex = globs::globs_to_regex(prepped.iter().map(String::as_str), false, false)?;
+                rules.push(Unmeasured::new(
+                    regex,
+                    Some(root.to_path_buf()),
+                    format!("coverage.py's `[{section}] omit` has `{pattern}`"),
+                ));
+            }
+        }
+        Ok(rules)
+    }
 }
 
 /// coverage.py's default `exclude_lines`.
@@ -140,9 +169,9 @@ impl CoverageConfig {
     }
 }
 
-/// Finds and reads the configuration the way coverage.py does, from `cwd`, with the process environment.
-pub fn load(rcfile: Option<&Path>, cwd: &Path) -> Result<CoverageConfig> {
-    load_with_env(rcfile, cwd, &|name| std::env::var(name).ok())
+/// Finds and reads the configuration the way coverage.py does, from `cwd`, with the environment `env`.
+pub fn load(rcfile: Option<&Path>, cwd: &Path, env: &crate::env::Env) -> Result<CoverageConfig> {
+    load_with_env(rcfile, cwd, &|name| env.var(name))
 }
 
 /// [`load`] with an explicit environment (for `$VAR` expansion, `COVERAGE_FILE`, `COVERAGE_RCFILE`, `HOME`).

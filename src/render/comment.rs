@@ -15,6 +15,8 @@ mod sections;
 pub use marker::{is_job_name, marker, parse_marker};
 
 use crate::analysis::DiffReport;
+use crate::analysis::compare::PushDelta;
+use crate::analysis::views::ViewKind;
 
 /// GitHub's limit on a comment body, in characters.
 pub const GITHUB_MAX_BODY: usize = 65_536;
@@ -41,6 +43,20 @@ pub struct CommentInput<'a> {
     pub prow: bool,
     /// Digits after the decimal point in percentages and deltas.
     pub precision: usize,
+    /// The PR's previous push, when one was recorded: what changed since.
+    pub previous: Option<PreviousPush>,
+}
+
+/// The PR's previous push, against this one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviousPush {
+    /// Its head commit.
+    pub sha: String,
+    /// Its build.
+    pub build_id: String,
+    /// Whether it is not an ancestor of this head (the PR was force-pushed since).
+    pub force_pushed: bool,
+    pub delta: PushDelta,
 }
 
 /// Which baseline was used.
@@ -54,6 +70,9 @@ pub struct BaselineInfo {
     pub build_url: Option<String>,
     /// Whether the baseline build's tests failed (its figures may then be low).
     pub tests_failed: bool,
+    /// The branch the baseline was recorded for, when it is not the PR's base branch (the base commit had a
+    /// baseline only there).
+    pub other_branch: Option<String>,
 }
 
 /// Where the comment links to.
@@ -74,6 +93,8 @@ pub fn render(input: &CommentInput<'_>) -> String {
     let (header, rows) = parts.file_table();
 
     let mut body = top;
+    body.push_str(&parts.views(ViewKind::Suite));
+    body.push_str(&parts.views(ViewKind::Component));
     if rows.is_empty() {
         body.push_str(&parts.no_files());
     } else {

@@ -7,15 +7,18 @@ use std::io::Write;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::Table;
 use super::dirs::directory_summaries;
 use crate::model::Summary;
+use crate::model::Table;
 
 /// The classname of every case; TestGrid shows rows by case name, and this groups them for other readers.
 pub const CLASSNAME: &str = "coverage";
 
 /// The name of the total's case, as gopherage and knative name it.
 pub const OVERALL: &str = "OVERALL";
+
+/// What a suite's case is named: `suite:<name>`, apart from any file or directory name.
+pub const SUITE_PREFIX: &str = "suite:";
 
 /// How the cases are judged.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -32,10 +35,13 @@ pub fn cases<'a>(table: &'a Table<'a>) -> Vec<(String, Summary)> {
     out
 }
 
-/// Builds the report.
-pub fn report(table: &Table<'_>, options: JunitOptions) -> Report {
+/// Builds the report; `suites` adds a case per `[[suites]]` entry after `OVERALL` (`suite:<name>`).
+pub fn report(table: &Table<'_>, suites: &[(String, Summary)], options: JunitOptions) -> Report {
     let mut suite = TestSuite::new(CLASSNAME);
-    for (name, summary) in cases(table) {
+    let mut all = cases(table);
+    let suite_cases = suites.iter().map(|(name, s)| (format!("{SUITE_PREFIX}{name}"), *s));
+    all.splice(1..1, suite_cases);
+    for (name, summary) in all {
         suite.add_test_case(case(&name, &summary, options.threshold));
     }
     let mut report = Report::new("prowcov");
@@ -45,7 +51,17 @@ pub fn report(table: &Table<'_>, options: JunitOptions) -> Report {
 
 /// Writes the report as XML.
 pub fn write(table: &Table<'_>, options: JunitOptions, out: &mut dyn Write) -> std::io::Result<()> {
-    report(table, options)
+    write_with_suites(table, &[], options, out)
+}
+
+/// Writes the report as XML, with a case per suite after `OVERALL`.
+pub fn write_with_suites(
+    table: &Table<'_>,
+    suites: &[(String, Summary)],
+    options: JunitOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    report(table, suites, options)
         .serialize(out)
         .map_err(|e| std::io::Error::other(e.to_string()))
 }

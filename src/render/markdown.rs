@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::Table;
 use super::text::printable;
+use crate::model::Table;
 use crate::model::display_percent;
 
 /// How the report looks.
@@ -19,7 +19,7 @@ pub struct MarkdownOptions {
 pub fn write(table: &Table<'_>, options: MarkdownOptions, out: &mut dyn Write) -> io::Result<()> {
     let pc = |s: &crate::model::Summary| display_percent(s.percent(), options.precision);
     let t = &table.total;
-    let mut text = format!("**Coverage: {}%** ({} of {} lines", pc(t), t.covered, t.total);
+    let mut text = format!("**Coverage: {}%** ({} of {} {}", pc(t), t.covered, t.total, t.unit());
     if table.branches {
         let _ = write!(text, ", {} of {} branches", t.branches_covered, t.branches_total);
     }

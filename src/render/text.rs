@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::Table;
+use crate::model::Table;
 use crate::model::{Summary, display_percent};
 
 /// How the report looks.

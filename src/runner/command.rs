@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::process;
 use super::{RunSpec, TestRun, tests_outcome};
-use crate::analysis::filter::{check_globs, find_files};
 use crate::error::{Error, Result};
+use crate::fsutil::{check_globs, find_files};
+use crate::warnings::Warnings;
 
 pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
     let Some((program, args)) = spec.command.split_first() else {
@@ -32,7 +33,7 @@ pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
     let args: Vec<_> = args.iter().map(Into::into).collect();
     let started = SystemTime::now();
     let finished = process::execute(&program.into(), &args, &[], spec)?;
-    let profiles = written_since(spec.root, &globs, started)?;
+    let profiles = written_since(spec.root, &globs, started, spec.warnings)?;
     if profiles.is_empty() {
         let quoted: Vec<String> = globs.iter().map(|g| format!("`{g}`")).collect();
         return Err(Error::Data(format!(
@@ -56,7 +57,7 @@ pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
 /// The files matching `globs` that the run wrote: those modified since `started` (rounded down to the second, for
 /// file systems with coarse times). Older matches are left out with a warning: a profile from an earlier run, or
 /// prowcov's own artifacts, must never pass for this run's coverage.
-fn written_since(root: &Path, globs: &[String], started: SystemTime) -> Result<Vec<PathBuf>> {
+fn written_since(root: &Path, globs: &[String], started: SystemTime, warnings: &Warnings) -> Result<Vec<PathBuf>> {
     let since = started
         .duration_since(UNIX_EPOCH)
         .map_or(UNIX_EPOCH, |d| UNIX_EPOCH + Duration::from_secs(d.as_secs()));
@@ -68,10 +69,10 @@ fn written_since(root: &Path, globs: &[String], started: SystemTime) -> Result<V
         if modified >= since {
             fresh.push(path);
         } else {
-            eprintln!(
-                "warning: {} matches run.profiles but was not written by this run; it is left out",
+            warnings.warn(format!(
+                "{} matches run.profiles but was not written by this run; it is left out",
                 path.display()
-            );
+            ));
         }
     }
     Ok(fresh)
@@ -95,10 +96,12 @@ mod tests {
         let started = SystemTime::now() + Duration::from_secs(2);
         let globs = ["*.lcov".to_owned()];
         assert!(
-            written_since(dir.path(), &globs, started).unwrap().is_empty(),
+            written_since(dir.path(), &globs, started, &Warnings::default())
+                .unwrap()
+                .is_empty(),
             "older files are left out"
         );
-        let found = written_since(dir.path(), &globs, SystemTime::UNIX_EPOCH).unwrap();
+        let found = written_since(dir.path(), &globs, SystemTime::UNIX_EPOCH, &Warnings::default()).unwrap();
         let rel: Vec<_> = found
             .iter()
             .map(|p| p.strip_prefix(dir.path()).unwrap().to_str().unwrap())

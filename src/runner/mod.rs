@@ -1,7 +1,7 @@
 //! Running the tests under coverage, per language, and handing back the coverage files they wrote.
 //!
 //! [`run`] takes a resolved [`RunSpec`] and returns a [`TestRun`]: the command that ran, its exit status and the
-//! profiles to read with `commands::inputs::Reader`. Failing tests are not an error (the exit code says so, and
+//! profiles to read with `load::Reader`. Failing tests are not an error (the exit code says so, and
 //! whatever coverage exists is returned); an error means no usable result: the command could not start, the log
 //! could not be created, or no coverage data exists after the run.
 //!
@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::{Glob, Runner};
+use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::warnings::Warnings;
 
 /// What to run, already resolved from the configuration and the command line.
 #[derive(Clone, Copy, Debug)]
@@ -45,6 +47,10 @@ pub struct RunSpec<'a> {
     pub python: Option<&'a Path>,
     /// Variables taken out of the tests' environment.
     pub env_remove: &'a [&'a str],
+    /// The environment prowcov was started with (the tests inherit it, less `env_remove`).
+    pub env: &'a Env,
+    /// Where the runner reports what it left out.
+    pub warnings: &'a Warnings,
 }
 
 /// The outcome of a run whose coverage could be collected.
@@ -54,7 +60,7 @@ pub struct TestRun {
     pub command: Vec<String>,
     /// The tests' exit status; killed by signal N is 128+N; 0 means passed.
     pub exit_code: i32,
-    /// Coverage files to read with `commands::inputs::Reader` (any supported format), sorted.
+    /// Coverage files to read with `load::Reader` (any supported format), sorted.
     pub profiles: Vec<PathBuf>,
     pub duration: Duration,
 }

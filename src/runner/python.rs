@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use super::process::{self, Finished};
 use super::{RunSpec, TestRun, rcfile, tests_outcome};
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::python::analysis::find_python;
 use crate::python::combine::{CombineRequest, InputStatus, combine};
@@ -38,9 +39,9 @@ enum Mode {
 
 pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
     let work_dir = std::path::absolute(spec.work_dir).map_err(|e| Error::read(spec.work_dir, e))?;
-    let config = config::load(None, spec.root)?;
-    let rcfile = rcfile::write(&config, &work_dir)?;
-    let python = interpreter(spec.python);
+    let config = config::load(None, spec.root, spec.env)?;
+    let rcfile = rcfile::write(&config, &work_dir, spec.env)?;
+    let python = interpreter(spec.python, spec.env);
     let (argv, mode) = plan(spec.command, &python, &rcfile);
     let data_file = work_dir.join(".coverage");
     let mut env: Vec<(&str, Option<OsString>)> = vec![
@@ -67,15 +68,15 @@ pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
 
 /// The interpreter: given, else `PROWCOV_PYTHON`, else `python3` or `python` found on `PATH` (no process is started
 /// to check it; a missing one fails to start, with a message naming it).
-fn interpreter(explicit: Option<&Path>) -> PathBuf {
+fn interpreter(explicit: Option<&Path>, env: &Env) -> PathBuf {
     if let Some(p) = explicit {
         return p.to_path_buf();
     }
-    if let Some(p) = std::env::var_os("PROWCOV_PYTHON").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
+    if let Some(p) = env.path("PROWCOV_PYTHON") {
+        return p;
     }
     let on_path = |name: &str| {
-        std::env::var_os("PATH")
+        env.var("PATH")
             .is_some_and(|path| std::env::split_paths(&path).any(|dir| is_executable(&dir.join(name))))
     };
     let name = ["python3", "python"]

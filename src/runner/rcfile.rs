@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::python::config::CoverageConfig;
 use crate::python::ini::{Entry, Ini};
@@ -19,12 +20,12 @@ use crate::python::ini::{Entry, Ini};
 const PATCH: &str = "subprocess";
 
 /// Writes the configuration for a run into `dir` and returns its path.
-pub(super) fn write(config: &CoverageConfig, dir: &Path) -> Result<PathBuf> {
+pub(super) fn write(config: &CoverageConfig, dir: &Path, env: &Env) -> Result<PathBuf> {
     let (name, text) = match &config.config_file {
         None => ("coveragerc", ini_text(&Ini::default(), true)),
         Some(file) => {
             let source = std::fs::read_to_string(file).map_err(|e| Error::read(file, e))?;
-            let ours = is_coverage_only_file(file);
+            let ours = is_coverage_only_file(file, env);
             if file.extension().is_some_and(|e| e == "toml") {
                 let table = source
                     .parse::<toml::Table>()
@@ -42,8 +43,8 @@ pub(super) fn write(config: &CoverageConfig, dir: &Path) -> Result<PathBuf> {
 
 /// coverage.py reads unprefixed sections only from a file that is its own: `.coveragerc`, `.coveragerc.toml`, or
 /// one named by `COVERAGE_RCFILE` (`config::load` found the file there when the variable is set).
-fn is_coverage_only_file(file: &Path) -> bool {
-    let specified = std::env::var_os("COVERAGE_RCFILE").is_some_and(|v| !v.is_empty() && v != ".coveragerc");
+fn is_coverage_only_file(file: &Path, env: &Env) -> bool {
+    let specified = env.get("COVERAGE_RCFILE").is_some_and(|v| v != ".coveragerc");
     specified
         || !matches!(
             file.file_name().and_then(|n| n.to_str()),

@@ -6,17 +6,16 @@
 //! each, at most `max_walk`), then the newest complete builds of the job; every candidate must have a marker whose
 //! digests match, and a candidate that cannot be used is skipped with a warning naming the object.
 
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::layout::{self, BuildRef, IndexEntry, Marker, Metadata, Totals};
 use super::store::{Created, Store};
+use crate::analysis::changes::GitRepo;
 use crate::error::{Error, Result};
 use crate::formats::prowcov_json;
+use crate::formats::prowcov_json::{self as json_report, JsonOptions};
 use crate::model::Coverage;
-use crate::render::Table;
-use crate::render::json::{self as json_report, JsonOptions};
+use crate::model::Table;
 
 /// What a post-submit records besides the coverage.
 #[derive(Clone, Debug)]
@@ -155,9 +154,6 @@ pub struct Query {
     pub branch: String,
     /// The base commit (`PULL_BASE_SHA`).
     pub sha: String,
-    /// The repository to walk the base's first-parent ancestors in; without one, only the exact commit and the
-    /// newest builds are tried.
-    pub repo: Option<PathBuf>,
     /// First-parent ancestors to try after the base itself.
     pub max_walk: usize,
     /// Newest builds of the job to try last.
@@ -166,7 +162,7 @@ pub struct Query {
 }
 
 /// How the baseline relates to the base commit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Match {
     /// The base commit itself.
@@ -192,7 +188,7 @@ pub struct Found {
 }
 
 /// A candidate that was not used, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     /// The object that decided it.
     pub object: String,
@@ -206,8 +202,65 @@ pub struct Lookup {
     pub skipped: Vec<Skipped>,
 }
 
-/// Finds the baseline for `query.sha`.
-pub fn find(store: &Store, query: &Query) -> Result<Lookup> {
+/// What a lookup found, as one document: the body of `prowcov baseline find --format json` (after its `schema`),
+/// what `prowcov diff --baseline-json` reads back, and the `baseline` of the job's `summary.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselineReport {
+    pub found: bool,
+    /// The post-submit job looked in.
+    #[serde(default)]
+    pub job: String,
+    /// The commit a baseline was looked for.
+    #[serde(default)]
+    pub base_sha: String,
+    #[serde(default)]
+    pub build_id: Option<String>,
+    /// The commit the baseline measured.
+    #[serde(default)]
+    pub sha: Option<String>,
+    /// The branch it was recorded for (another than the one looked for, when the base commit has a baseline only
+    /// there).
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(rename = "match", default)]
+    pub matched: Option<Match>,
+    #[serde(default)]
+    pub commits_behind: Option<usize>,
+    #[serde(default)]
+    pub tests_exit_status: Option<i32>,
+    #[serde(default)]
+    pub percent: Option<f64>,
+    /// The baseline build's folder in storage.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+}
+
+impl BaselineReport {
+    /// The report of `lookup`, made for `query`.
+    pub fn of(lookup: &Lookup, query: &Query) -> BaselineReport {
+        let found = lookup.found.as_ref();
+        BaselineReport {
+            found: found.is_some(),
+            job: query.job.clone(),
+            base_sha: query.sha.clone(),
+            build_id: found.map(|f| f.build.build_id.clone()),
+            sha: found.map(|f| f.metadata.sha.clone()),
+            branch: found.map(|f| f.metadata.branch.clone()),
+            matched: found.map(|f| f.matched),
+            commits_behind: found.and_then(|f| f.commits_behind),
+            tests_exit_status: found.map(|f| f.metadata.tests_exit_status),
+            percent: found.map(|f| f.metadata.totals.percent),
+            url: found.map(|f| f.url.clone()),
+            skipped: lookup.skipped.clone(),
+        }
+    }
+}
+
+/// Finds the baseline for `query.sha`. `repo` holds the base's history, to walk its first-parent ancestors; without
+/// it, only the exact commit and the newest builds are tried.
+pub fn find(store: &Store, query: &Query, repo: Option<&GitRepo>) -> Result<Lookup> {
     layout::validate_names(&query.job, &query.branch, &query.sha).map_err(Error::Usage)?;
     let mut lookup = Lookup {
         found: None,
@@ -217,14 +270,22 @@ pub fn find(store: &Store, query: &Query) -> Result<Lookup> {
 
     // 1. The base commit, then 2. its first-parent ancestors, each through the index.
     // Without the history (no repository, a shallow clone without the base) only the exact commit is tried.
-    let history = match &query.repo {
-        Some(repo) => first_parents(repo, &query.sha, query.max_walk).unwrap_or_else(|e| {
+    let history = match repo {
+        Some(repo) => repo.first_parents(&query.sha, query.max_walk).unwrap_or_else(|e| {
             tracing::warn!("{e}; looking up the exact commit only");
             vec![query.sha.clone()]
         }),
         None => vec![query.sha.clone()],
     };
     for (behind, sha) in history.iter().enumerate() {
+        // Before any ancestor: the base commit itself recorded under another branch (a clone whose base is not the
+        // main branch, a commit pushed to two branches).
+        if behind == 1
+            && let Some(found) = exact_on_other_branch(store, query, &mut lookup, &mut tried)?
+        {
+            lookup.found = Some(found);
+            return Ok(lookup);
+        }
         let key = layout::index_entry(&query.job, &query.branch, sha);
         let Some(bytes) = store.get(&key)? else {
             continue;
@@ -244,7 +305,7 @@ pub fn find(store: &Store, query: &Query) -> Result<Lookup> {
             continue;
         }
         let matched = if behind == 0 { Match::Exact } else { Match::Ancestor };
-        if let Some(found) = try_build(store, query, &build, &mut lookup, Some(sha))? {
+        if let Some(found) = try_build(store, query, &build, &mut lookup, Some(sha), false)? {
             lookup.found = Some(Found {
                 matched,
                 commits_behind: Some(behind),
@@ -252,6 +313,13 @@ pub fn find(store: &Store, query: &Query) -> Result<Lookup> {
             });
             return Ok(lookup);
         }
+    }
+
+    if history.len() == 1
+        && let Some(found) = exact_on_other_branch(store, query, &mut lookup, &mut tried)?
+    {
+        lookup.found = Some(found);
+        return Ok(lookup);
     }
 
     // 3. The newest complete builds: `latest-build.txt` first (a hint), then the listing, newest first.
@@ -283,11 +351,8 @@ pub fn find(store: &Store, query: &Query) -> Result<Lookup> {
             job: query.job.clone(),
             build_id,
         };
-        if let Some(found) = try_build(store, query, &build, &mut lookup, None)? {
-            let commits_behind = query
-                .repo
-                .as_deref()
-                .and_then(|repo| distance(repo, &found.metadata.sha, &query.sha));
+        if let Some(found) = try_build(store, query, &build, &mut lookup, None, false)? {
+            let commits_behind = repo.and_then(|repo| repo.distance(&found.metadata.sha, &query.sha));
             lookup.found = Some(Found {
                 matched: Match::Newest,
                 commits_behind,
@@ -304,6 +369,44 @@ fn skip(lookup: &mut Lookup, object: String, reason: String) {
     lookup.skipped.push(Skipped { object, reason });
 }
 
+/// The base commit's baseline recorded under a branch other than the query's, through the index of every branch
+/// (one listing; only when the query's own branch has none). The found metadata names the branch.
+fn exact_on_other_branch(
+    store: &Store,
+    query: &Query,
+    lookup: &mut Lookup,
+    tried: &mut std::collections::BTreeSet<String>,
+) -> Result<Option<Found>> {
+    let dir = layout::index_dir(&query.job);
+    let suffix = format!("/{}.json", query.sha);
+    let own = layout::index_entry(&query.job, &query.branch, &query.sha);
+    for key in store.list_keys(&dir)? {
+        if !key.ends_with(&suffix) || key == own {
+            continue;
+        }
+        let Some(bytes) = store.get(&key)? else { continue };
+        let Ok(entry) = serde_json::from_slice::<IndexEntry>(&bytes) else {
+            skip(lookup, store.url_of(&key), "unreadable index entry".to_owned());
+            continue;
+        };
+        if !layout::is_build_id(&entry.build_id) || !tried.insert(entry.build_id.clone()) {
+            continue;
+        }
+        let build = BuildRef {
+            job: query.job.clone(),
+            build_id: entry.build_id,
+        };
+        if let Some(found) = try_build(store, query, &build, lookup, Some(&query.sha), true)? {
+            return Ok(Some(Found {
+                matched: Match::Exact,
+                commits_behind: Some(0),
+                ..found
+            }));
+        }
+    }
+    Ok(None)
+}
+
 /// Reads one build; `None` (with the reason recorded) when it cannot be used. Only storage errors that survived the
 /// retries and are not about this build's objects abort the lookup.
 fn try_build(
@@ -312,6 +415,7 @@ fn try_build(
     build: &BuildRef,
     lookup: &mut Lookup,
     expected_sha: Option<&str>,
+    any_branch: bool,
 ) -> Result<Option<Found>> {
     let read = |key: &str, lookup: &mut Lookup| -> Option<Vec<u8>> {
         match store.get(key) {
@@ -382,7 +486,7 @@ fn try_build(
         );
         return Ok(None);
     }
-    if metadata.branch != query.branch {
+    if metadata.branch != query.branch && !any_branch {
         skip(
             lookup,
             store.url_of(&metadata_key),
@@ -417,7 +521,7 @@ fn try_build(
         return Ok(None);
     }
     let url = store.url_of(&profile_key);
-    let coverage = match prowcov_json::read(Path::new(&url), &profile_bytes) {
+    let coverage = match prowcov_json::read(std::path::Path::new(&url), &profile_bytes) {
         Ok(coverage) => coverage,
         Err(e) => {
             skip(lookup, url, format!("corrupt profile: {e}"));
@@ -432,51 +536,6 @@ fn try_build(
         commits_behind: None,
         url: store.url_of(&build.dir()),
     }))
-}
-
-fn git_error(repo: &Path, e: &git2::Error) -> String {
-    format!(
-        "cannot walk the history of the base commit in {}: {}; expected a git repository that contains it (fetch \
-         it with enough depth to reach a baseline)",
-        repo.display(),
-        e.message()
-    )
-}
-
-/// `sha` and up to `max_walk` of its first-parent ancestors, nearest first.
-fn first_parents(repo_dir: &Path, sha: &str, max_walk: usize) -> std::result::Result<Vec<String>, String> {
-    let repo = git2::Repository::open(repo_dir).map_err(|e| git_error(repo_dir, &e))?;
-    let base = repo
-        .revparse_single(sha)
-        .and_then(|o| o.peel_to_commit())
-        .map_err(|e| git_error(repo_dir, &e))?;
-    let mut shas = vec![base.id().to_string()];
-    let mut commit = base;
-    while shas.len() <= max_walk {
-        let Ok(parent) = commit.parent(0) else { break };
-        shas.push(parent.id().to_string());
-        commit = parent;
-    }
-    // The index is keyed by the SHA as the post-submit wrote it; an abbreviated base keeps its exact spelling.
-    if let Some(first) = shas.first_mut()
-        && first.starts_with(sha)
-        && sha.len() < first.len()
-    {
-        *first = sha.to_string();
-    }
-    Ok(shas)
-}
-
-/// How many commits `base` is ahead of `ancestor`, when `ancestor` is an ancestor of it.
-fn distance(repo_dir: &Path, ancestor: &str, base: &str) -> Option<usize> {
-    let repo = git2::Repository::open(repo_dir).ok()?;
-    let a = repo.revparse_single(ancestor).ok()?.id();
-    let b = repo.revparse_single(base).ok()?.id();
-    if a != b && !repo.graph_descendant_of(b, a).ok()? {
-        return None;
-    }
-    let (ahead, _) = repo.graph_ahead_behind(b, a).ok()?;
-    Some(ahead)
 }
 
 /// One build of the job, as `list` shows it.

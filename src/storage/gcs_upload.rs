@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use object_store::gcp::GcpCredentialProvider;
 
-use super::store::RetryPolicy;
+use crate::retry::RetryPolicy;
 
 /// Uploads whole objects to one bucket.
 #[derive(Debug)]
@@ -112,7 +112,7 @@ impl GcsUpload {
             }
             tracing::debug!("retrying the upload of {name} in {backoff:?}: {failure}");
             tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
+            backoff = (backoff * 2).min(self.retry.max_backoff);
         }
     }
 }
@@ -128,7 +128,7 @@ mod tests {
             object_store::gcp::GcpCredential { bearer: String::new() },
         ));
         let upload =
-            GcsUpload::new("http://127.0.0.1:1/", "cov", provider, RetryPolicy::default()).expect("valid endpoint");
+            GcsUpload::new("http://127.0.0.1:1/", "cov", provider, RetryPolicy::STORAGE).expect("valid endpoint");
         let url = upload.upload_url("logs/j/1/artifacts/a b.json", true).expect("url");
         assert_eq!(
             url.as_str(),

@@ -15,6 +15,8 @@
 use serde::{Deserialize, Serialize};
 use sha3::{Digest, Sha3_256};
 
+use crate::ids::{Branch, BuildId, JobName, Sha};
+
 /// The schema of the metadata, marker and index documents.
 pub const SCHEMA: u32 = 1;
 
@@ -53,7 +55,12 @@ pub fn latest_build(job: &str) -> String {
 
 /// `prowcov-index/<job>/<branch>/<sha>.json`.
 pub fn index_entry(job: &str, branch: &str, sha: &str) -> String {
-    format!("prowcov-index/{job}/{branch}/{sha}.json")
+    format!("{}/{branch}/{sha}.json", index_dir(job))
+}
+
+/// `prowcov-index/<job>`: the index entries of every branch.
+pub fn index_dir(job: &str) -> String {
+    format!("prowcov-index/{job}")
 }
 
 /// `prowcov-history/<job>/<branch>.txt`: the periodic job's totals over time, one `<label> <percent>` line each.
@@ -63,31 +70,20 @@ pub fn history(job: &str, branch: &str) -> String {
 
 /// Whether `id` looks like a Prow build id (decimal); the folder also holds `latest-build.txt` and the like.
 pub fn is_build_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 30 && id.bytes().all(|b| b.is_ascii_digit())
+    BuildId::is_valid(id)
 }
 
 /// Checks a job and branch name before they become parts of object keys (the history's have no commit).
 pub fn validate_job_and_branch(job: &str, branch: &str) -> Result<(), String> {
-    let safe = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
-    if !safe(job) {
-        return Err(format!(
-            "job name {job:?}: expected letters, digits, `-`, `_` and `.` only (Prow's JOB_NAME)"
-        ));
-    }
-    if branch.is_empty() || branch.split('/').any(|part| !safe(part) || part == "." || part == "..") {
-        return Err(format!(
-            "branch {branch:?}: expected a branch name such as `main` or `release/1.2`"
-        ));
-    }
+    JobName::try_from(job).map_err(|e| e.0)?;
+    Branch::try_from(branch).map_err(|e| e.0)?;
     Ok(())
 }
 
 /// Checks job, branch and SHA before they become object keys.
 pub fn validate_names(job: &str, branch: &str, sha: &str) -> Result<(), String> {
     validate_job_and_branch(job, branch)?;
-    if sha.len() < 7 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("commit {sha:?}: expected a hexadecimal SHA (PULL_BASE_SHA)"));
-    }
+    Sha::try_from(sha).map_err(|e| e.0)?;
     Ok(())
 }
 

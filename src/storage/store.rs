@@ -22,40 +22,20 @@ use object_store::{
 };
 
 use super::gcs_upload::GcsUpload;
+use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 
-/// How transient failures (connection errors, 429, 5xx) are retried: exponential backoff from `initial_backoff`,
-/// at most `max_retries` times and never past `total` after the first attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    pub max_retries: usize,
-    pub initial_backoff: Duration,
-    pub total: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// Four retries within 30 s: enough for a blip, short enough that a dead endpoint fails the job quickly
-    /// (object_store's own default is 10 retries within 180 s).
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 4,
-            initial_backoff: Duration::from_millis(100),
-            total: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    fn to_object_store(self) -> RetryConfig {
-        RetryConfig {
-            backoff: BackoffConfig {
-                init_backoff: self.initial_backoff,
-                max_backoff: Duration::from_secs(5),
-                base: 2.0,
-            },
-            max_retries: self.max_retries,
-            retry_timeout: self.total,
-        }
+/// object_store's form of the policy.
+fn to_object_store(policy: RetryPolicy) -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: policy.initial_backoff,
+            max_backoff: policy.max_backoff,
+            base: 2.0,
+        },
+        max_retries: policy.max_retries as usize,
+        retry_timeout: policy.total,
     }
 }
 
@@ -72,8 +52,8 @@ impl fmt::Debug for S3Keys {
     }
 }
 
-/// How to reach the backends. [`StoreOptions::from_env`] reads what a Prow job has.
-#[derive(Clone, Debug, Default)]
+/// How to reach the backends. [`StoreOptions::from_env`] takes what a Prow job has.
+#[derive(Clone, Debug)]
 pub struct StoreOptions {
     /// GCS endpoint override (`PROWCOV_GCS_ENDPOINT`), for example fake-gcs-server at `http://127.0.0.1:4443`.
     /// With an override and no credentials file, requests carry no token.
@@ -84,19 +64,35 @@ pub struct StoreOptions {
     /// S3 endpoint override (`PROWCOV_S3_ENDPOINT`, else `AWS_ENDPOINT_URL`), for example moto.
     pub s3_endpoint: Option<String>,
     pub s3_keys: Option<S3Keys>,
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION`; S3 requests go to `us-east-1` without one.
+    pub s3_region: Option<String>,
     pub retry: RetryPolicy,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            gcs_endpoint: None,
+            gcs_credentials: None,
+            s3_endpoint: None,
+            s3_keys: None,
+            s3_region: None,
+            retry: RetryPolicy::STORAGE,
+        }
+    }
 }
 
 impl StoreOptions {
     /// The options a Prow job gets from its environment.
-    pub fn from_env() -> StoreOptions {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    pub fn from_env(env: &Env) -> StoreOptions {
+        let var = |name: &str| env.get(name).map(str::to_owned);
         StoreOptions {
             gcs_endpoint: var("PROWCOV_GCS_ENDPOINT"),
             gcs_credentials: var("GOOGLE_APPLICATION_CREDENTIALS").map(PathBuf::from),
             s3_endpoint: var("PROWCOV_S3_ENDPOINT").or_else(|| var("AWS_ENDPOINT_URL")),
             s3_keys: None,
-            retry: RetryPolicy::default(),
+            s3_region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
+            retry: RetryPolicy::STORAGE,
         }
     }
 }
@@ -175,11 +171,11 @@ impl Store {
             .with_allow_http(true)
             .with_connect_timeout(Duration::from_secs(5))
             .with_timeout(Duration::from_secs(60));
-        let retry = options.retry.to_object_store();
+        let retry = to_object_store(options.retry);
         let (inner, prefix, gcs_upload): (Arc<dyn ObjectStore>, String, Option<GcsUpload>) = match parse_location(url)?
         {
             Location::Local(dir) => {
-                std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+                crate::fsutil::create_dir(&dir)?;
                 let fs = LocalFileSystem::new_with_prefix(&dir).map_err(|e| config_error(&e))?;
                 (Arc::new(fs), String::new(), None)
             }
@@ -224,9 +220,7 @@ impl Store {
                         .with_access_key_id(&keys.access_key_id)
                         .with_secret_access_key(&keys.secret_access_key);
                 }
-                if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
-                    builder = builder.with_region("us-east-1");
-                }
+                builder = builder.with_region(options.s3_region.as_deref().unwrap_or("us-east-1"));
                 let s3 = builder.build().map_err(|e| config_error(&e))?;
                 (Arc::new(s3), prefix, None)
             }

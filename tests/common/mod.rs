@@ -87,9 +87,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
 
 /// Reads `path` through format detection, expecting data that maps onto the model.
 pub fn read_model(path: &Path, root: &Path) -> prowcov::model::Coverage {
-    let options = prowcov::formats::ReadOptions {
-        root: root.to_path_buf(),
-    };
+    let options = prowcov::formats::ReadOptions::new(root.to_path_buf());
     match prowcov::formats::read(path, &options) {
         Ok(prowcov::formats::Input::Model(cov)) => cov,
         Ok(other) => panic!("{}: expected model data, got {other:?}", path.display()),
@@ -99,9 +97,7 @@ pub fn read_model(path: &Path, root: &Path) -> prowcov::model::Coverage {
 
 /// The error reading a malformed `path` gives, with `redact` replaced by `placeholder` so it can be snapshotted.
 pub fn read_error(path: &Path, root: &Path, redact: &Path, placeholder: &str) -> String {
-    let options = prowcov::formats::ReadOptions {
-        root: root.to_path_buf(),
-    };
+    let options = prowcov::formats::ReadOptions::new(root.to_path_buf());
     match prowcov::formats::read(path, &options) {
         Ok(input) => panic!("{}: expected an error, read {input:?}", path.display()),
         Err(e) => e.to_string().replace(&redact.display().to_string(), placeholder),

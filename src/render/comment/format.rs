@@ -1,4 +1,5 @@
-//! How figures and names look in the comment: percentages rounded as coverage.py rounds them, signed deltas, short
+//! How figures and names look in the comment: percentages rounded as coverage.py rounds them (the same rule for every
+//! input, see `PercentRule::rounding`), signed deltas, short
 //! SHAs, and file names shortened and escaped so that they cannot break a table or mention anyone.
 
 use crate::model::{Summary, display_delta, display_percent};

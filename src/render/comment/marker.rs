@@ -2,6 +2,8 @@
 //! finds its own comment by the job (one comment per job, edited in place) and compares the head SHA to avoid an
 //! older run overwriting a newer result.
 
+use crate::ids::{JobName, is_job_char};
+
 /// What every marker starts with.
 const PREFIX: &str = "<!-- prowcov:";
 /// What separates the job from the head SHA.
@@ -28,12 +30,7 @@ pub fn parse_marker(body: &str) -> Option<(String, String)> {
 
 /// Whether `job` is a valid Prow job name (`^[A-Za-z0-9-._]+$`), which the marker holds unchanged.
 pub fn is_job_name(job: &str) -> bool {
-    !job.is_empty() && job.chars().all(is_job_char)
-}
-
-/// Whether `c` may appear in a Prow job name.
-fn is_job_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+    JobName::is_valid(job)
 }
 
 /// `job` reduced to the characters of a Prow job name; never empty.

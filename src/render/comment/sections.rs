@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 use super::format::{count, link, name, percent, short_sha, signed, summary_cell};
 use super::links::{Pages, encode_url, is_web_url};
 use super::marker::{job_name, marker};
-use super::{BaselineInfo, CommentInput};
+use super::{BaselineInfo, CommentInput, PreviousPush};
 use crate::analysis::FileDiff;
 use crate::analysis::changes::ChangeStatus;
 use crate::analysis::gate::{RuleKind, RuleResult};
+use crate::analysis::views::{ViewKind, ViewReport};
 use crate::render::markdown::escape;
 
 /// Bytes each collapsed list may use; three lists and the fixed text leave more than half the body to the table.
@@ -20,6 +21,12 @@ const SECTION_BUDGET: usize = 8_000;
 
 /// Missed-line ranges shown per file; the rest are counted.
 const MAX_RANGES: usize = 4;
+
+/// Files listed as moved since the previous push; the rest are counted.
+const MAX_MOVED: usize = 50;
+
+/// The most bytes a suites' or components' table takes (200 components fit, with room for the changed files).
+const VIEWS_BUDGET: usize = 30_000;
 
 /// Files named under a failed per-file rule; the rest are counted.
 const MAX_FAILING_FILES: usize = 10;
@@ -66,7 +73,8 @@ impl<'i, 'a> Parts<'i, 'a> {
         let report = self.input.report;
         let p = self.p;
         let mut s = marker(self.input.job, self.input.head_sha);
-        let verdict = match (report.gate.rules.is_empty(), report.gate.passed) {
+        let has_rules = !report.gate.rules.is_empty() || report.views.iter().any(|v| v.gate.is_some());
+        let verdict = match (!has_rules, report.passed()) {
             (true, _) => "",
             (false, true) => " · ✅ gate passed",
             (false, false) => " · ❌ gate failed",
@@ -78,9 +86,13 @@ impl<'i, 'a> Parts<'i, 'a> {
             short_sha(self.input.head_sha)
         );
         if let Some(status) = self.input.head_tests_failed {
+            // An exit status cannot tell a suite that ran to the end with failures from one that stopped early, so
+            // the words hold for both.
             let _ = writeln!(
                 s,
-                "> [!WARNING]\n> The tests failed (exit status {status}): the coverage below is what ran before they did.\n"
+                "> [!WARNING]\n> The tests failed (exit status {status}). The coverage below is what the test run \
+                 measured, failing tests included; if the run stopped early, the code it did not reach shows as \
+                 missed.\n"
             );
         }
 
@@ -94,7 +106,7 @@ impl<'i, 'a> Parts<'i, 'a> {
                 percent(report.base.percent(), p)
             );
         }
-        let _ = write!(s, ", {} of {} lines covered", head.covered, head.total);
+        let _ = write!(s, ", {} of {} {} covered", head.covered, head.total, head.unit());
         if head.branches_total > 0 {
             let _ = write!(s, ", {} of {} branches", head.branches_covered, head.branches_total);
         }
@@ -115,6 +127,10 @@ impl<'i, 'a> Parts<'i, 'a> {
             ),
         }
 
+        if let Some(previous) = &self.input.previous {
+            s.push_str(&self.since_previous(previous));
+        }
+
         let base_sha = short_sha(&report.refs.base_sha);
         match self.baseline() {
             Some(b) => {
@@ -131,9 +147,14 @@ impl<'i, 'a> Parts<'i, 'a> {
                 };
                 let build = b.build_url.as_deref().filter(|u| is_web_url(u)).map(encode_url);
                 let build = build.map(|u| format!(" ([build]({u}))")).unwrap_or_default();
+                let branch = b
+                    .other_branch
+                    .as_deref()
+                    .map(|other| format!(", recorded for branch {}", escape(other)))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     s,
-                    "- **Baseline**: post-submit coverage of {}, {behind}{build}",
+                    "- **Baseline**: post-submit coverage of {}, {behind}{branch}{build}",
                     short_sha(&b.sha)
                 );
                 if b.tests_failed {
@@ -175,6 +196,134 @@ impl<'i, 'a> Parts<'i, 'a> {
         let mut files: Vec<&FileDiff> = self.input.report.files.iter().filter(|f| f.measured()).collect();
         files.sort_by(|a, b| missed(b).cmp(&missed(a)).then_with(|| a.path.cmp(&b.path)));
         files
+    }
+
+    /// The line (and collapsed list of moved files) comparing this push with the PR's previous one.
+    fn since_previous(&self, previous: &PreviousPush) -> String {
+        let p = self.p;
+        let d = &previous.delta;
+        let mut s = format!(
+            "- **Since the previous push** {} (build {}): **{}** points, from {} to {}",
+            short_sha(&previous.sha),
+            escape(&previous.build_id),
+            signed(d.delta(), p),
+            percent(d.before.percent(), p),
+            percent(d.after.percent(), p)
+        );
+        let _ = write!(s, ", {} moved", count(d.moved.len(), "file", "files"));
+        if previous.force_pushed {
+            s.push_str(" (the PR was force-pushed: that commit is not an ancestor of this one)");
+        }
+        s.push('\n');
+        if !d.moved.is_empty() {
+            let mut moved: Vec<_> = d.moved.iter().collect();
+            moved.sort_by(|a, b| {
+                let size = |c: &&crate::analysis::compare::IndirectChange| c.delta.map_or(f64::INFINITY, |x| -x.abs());
+                size(a).total_cmp(&size(b)).then_with(|| a.path.cmp(&b.path))
+            });
+            let rows = moved.iter().take(MAX_MOVED).map(|c| {
+                let before = summary_cell(c.base.as_ref(), p, NONE);
+                let after = summary_cell(c.head.as_ref(), p, NONE);
+                let delta = c.delta.map_or_else(|| NONE.to_string(), |x| signed(x, p));
+                format!("| {} | {before} | {after} | {delta} |\n", name(&c.path))
+            });
+            let mut list = String::from("\n| File | Previous push | This push | Δ |\n| :--- | ---: | ---: | ---: |\n");
+            list.extend(rows);
+            if moved.len() > MAX_MOVED {
+                let _ = writeln!(list, "\n_…and {} more._", moved.len() - MAX_MOVED);
+            }
+            let _ = write!(
+                s,
+                "\n<details><summary>Files whose coverage moved since the previous push</summary>\n{list}\n</details>\n\n"
+            );
+        }
+        s
+    }
+
+    /// The suites' or components' table, the largest drop first, cut to [`VIEWS_BUDGET`] bytes; empty without
+    /// any.
+    pub(super) fn views(&self, kind: ViewKind) -> String {
+        let p = self.p;
+        let mut views: Vec<&ViewReport> = self.input.report.views.iter().filter(|v| v.kind == kind).collect();
+        if views.is_empty() {
+            return String::new();
+        }
+        let (title, column, noun) = match kind {
+            ViewKind::Suite => ("Suites", "Suite", ("suite", "suites")),
+            ViewKind::Component => ("Components", "Component", ("component", "components")),
+        };
+        // The largest drop first; views without a delta after those with one; then by name.
+        views.sort_by(|a, b| match (a.delta, b.delta) {
+            (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.name.cmp(&b.name)),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => a.name.cmp(&b.name),
+        });
+        let with_base = self.baseline().is_some();
+        let mut s = format!("\n### {title} ({})\n\n", count(views.len(), noun.0, noun.1));
+        if with_base {
+            let _ = writeln!(
+                s,
+                "| {column} | Base | Head | Δ | Patch | |\n| :--- | ---: | ---: | ---: | ---: | :--- |"
+            );
+        } else {
+            let _ = writeln!(s, "| {column} | Head | Patch | |\n| :--- | ---: | ---: | :--- |");
+        }
+        let mut room = VIEWS_BUDGET.saturating_sub(s.len());
+        let total = views.len();
+        for (shown, v) in views.into_iter().enumerate() {
+            let head = if v.head.total > 0 {
+                percent(v.head.percent(), p)
+            } else {
+                NONE.to_string()
+            };
+            let patch = match v.patch.display(p) {
+                Some(shown) => format!("{shown}% ({}/{})", v.patch.covered, v.patch.total),
+                None => NONE.to_string(),
+            };
+            let mut note = String::new();
+            if let Some(status) = v.failed {
+                let _ = write!(note, "❌ tests failed (exit status {status})");
+            }
+            if let Some(gate) = &v.gate {
+                let failed: Vec<String> = gate
+                    .rules
+                    .iter()
+                    .filter(|r| !r.passed)
+                    .map(|r| rule_text(r, p))
+                    .collect();
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                if failed.is_empty() {
+                    note.push_str("✅ gate passed");
+                } else {
+                    let _ = write!(note, "❌ {}", failed.join("; "));
+                }
+            }
+            let row = if with_base {
+                let base = if v.base.total > 0 {
+                    percent(v.base.percent(), p)
+                } else {
+                    NONE.to_string()
+                };
+                let delta = v.delta.map_or_else(|| NONE.to_string(), |d| signed(d, p));
+                format!(
+                    "| {} | {base} | {head} | {delta} | {patch} | {note} |\n",
+                    escape(&v.name)
+                )
+            } else {
+                format!("| {} | {head} | {patch} | {note} |\n", escape(&v.name))
+            };
+            // Room for the "and N more" line is kept back.
+            if row.len() + 80 > room {
+                let _ = writeln!(s, "\n_…and {} more {}._", total - shown, noun.1);
+                break;
+            }
+            room -= row.len();
+            s.push_str(&row);
+        }
+        s
     }
 
     /// The table's heading and header, and one line per row.
@@ -263,10 +412,12 @@ impl<'i, 'a> Parts<'i, 'a> {
         }
         s.push_str(&self.unmeasured());
         s.push_str(&self.skipped());
-        s.push_str(
+        let _ = writeln!(
+            s,
             "\n<sub>Patch coverage counts the changed lines that coverage measures (not comments or blank lines). \
-             Percentages are rounded as coverage.py rounds them, never shown as 0 or 100 unless exact; Δ is in \
-             percentage points. Changed files are sorted by missed changed lines, then path.</sub>\n",
+             Percentages are {}; Δ is in percentage points. Changed files are sorted by missed changed lines, then \
+             path.</sub>",
+            self.input.report.head.rule.rounding()
         );
         if self.input.prow {
             let _ = writeln!(s, "\nSay `/test {}` to re-run this coverage report.", self.job);

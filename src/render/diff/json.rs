@@ -10,6 +10,7 @@ use crate::analysis::changes::{ChangeStatus, Refs};
 use crate::analysis::filter::Skipped;
 use crate::analysis::gate::GateResult;
 use crate::analysis::patch::{LineRange, PatchFigures};
+use crate::analysis::views::ViewKind;
 use crate::analysis::{DiffReport, FileDiff};
 use crate::model::{Summary, display_percent};
 
@@ -32,6 +33,28 @@ struct Document<'a> {
     indirect_changes: Vec<Indirect<'a>>,
     skipped: &'a [Skipped],
     gate: &'a GateResult,
+    /// `[[suites]]`, in configuration order; absent without them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suites: Vec<View<'a>>,
+    /// `[[components]]`, in configuration order, then `other`; absent without them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    components: Vec<View<'a>>,
+}
+
+/// A suite's or component's figures.
+#[derive(Debug, Serialize)]
+struct View<'a> {
+    name: &'a str,
+    files: usize,
+    base: Totals,
+    head: Totals,
+    delta: Option<f64>,
+    patch: Patch,
+    /// The component's own gate; `null` without thresholds.
+    gate: Option<&'a GateResult>,
+    /// A suite whose tests failed: their exit status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tests_exit_status: Option<i32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -126,6 +149,24 @@ fn file(f: &FileDiff) -> File<'_> {
     }
 }
 
+fn views(report: &DiffReport, kind: ViewKind, p: usize) -> Vec<View<'_>> {
+    report
+        .views
+        .iter()
+        .filter(|v| v.kind == kind)
+        .map(|v| View {
+            name: &v.name,
+            files: v.files,
+            base: totals(&v.base, p),
+            head: totals(&v.head, p),
+            delta: v.delta,
+            patch: patch(&v.patch, p),
+            gate: v.gate.as_ref(),
+            tests_exit_status: v.failed,
+        })
+        .collect()
+}
+
 /// Writes the report as pretty-printed JSON with a trailing newline.
 pub fn write(report: &DiffReport, options: DiffRenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let p = options.precision;
@@ -152,6 +193,8 @@ pub fn write(report: &DiffReport, options: DiffRenderOptions, out: &mut dyn Writ
             .collect(),
         skipped: &report.skipped,
         gate: &report.gate,
+        suites: views(report, ViewKind::Suite, p),
+        components: views(report, ViewKind::Component, p),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     out.write_all(b"\n")

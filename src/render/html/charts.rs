@@ -31,12 +31,13 @@ pub fn directory_bars(out: &mut String, dirs: &[(&str, Summary)]) {
         let class = band(pct);
         out.push_str("<g><title>");
         push_escaped(out, dir);
+        // The figures behind the bar: in coverage.py's branch mode, statements and branches together.
+        let (covered, total) = s.ratio();
         let _ = write!(
             out,
-            ": {}% ({} of {} lines)</title>",
+            ": {}% ({covered} of {total} {})</title>",
             display_percent(pct, 1),
-            s.covered,
-            s.total
+            s.ratio_unit()
         );
         let _ = write!(out, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">", label_w - 6, y + 15);
         push_escaped(out, &shorten(dir, 38));

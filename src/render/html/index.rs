@@ -114,12 +114,24 @@ fn totals(out: &mut String, index: &Index<'_>) {
 }
 
 fn table(out: &mut String, index: &Index<'_>) {
-    out.push_str(
+    // The unit column is named as the input's tool names it (Go: statements).
+    let unit = match index.total.unit() {
+        "statements" => "Statements",
+        _ => "Lines",
+    };
+    let _ = write!(
+        out,
         "<section><h2>Files</h2>\n<p><input type=\"search\" id=\"filter\" placeholder=\"Filter files\u{2026}\" \
          aria-label=\"filter files by name\"> <span id=\"shown\"></span></p>\n<table class=\"files\" id=\"files\">\n\
-         <thead><tr><th data-sort=\"text\">File</th><th data-sort=\"num\">Lines</th><th data-sort=\"num\">Covered</th>\
-         <th data-sort=\"num\">Missed</th><th data-sort=\"num\">Coverage</th>",
+         <thead><tr><th data-sort=\"text\">File</th><th data-sort=\"num\">{unit}</th><th data-sort=\"num\">Covered</th>\
+         <th data-sort=\"num\">Missed</th>",
     );
+    // Branch mode (coverage.py `--branch`, LCOV `BRDA`, Cobertura conditions): coverage html's two branch columns.
+    let branches = index.total.branches_total > 0;
+    if branches {
+        out.push_str("<th data-sort=\"num\">Branches</th><th data-sort=\"num\">Partial</th>");
+    }
+    out.push_str("<th data-sort=\"num\">Coverage</th>");
     if index.base_columns {
         out.push_str("<th data-sort=\"num\">Base</th><th data-sort=\"num\">\u{394}</th>");
     }
@@ -137,10 +149,27 @@ fn table(out: &mut String, index: &Index<'_>) {
         push_escaped(out, row.path);
         let _ = write!(
             out,
-            "</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"pc {}\" data-v=\"{pct:.6}\">{}%</td>",
+            "</a></td><td>{}</td><td>{}</td><td>{}</td>",
             s.total,
             s.covered,
-            s.missing(),
+            s.missing()
+        );
+        if branches {
+            // Sorted by the share of branches taken; a file without branches sorts as complete.
+            let taken = if s.branches_total == 0 {
+                100.0
+            } else {
+                100.0 * s.branches_covered as f64 / s.branches_total as f64
+            };
+            let _ = write!(
+                out,
+                "<td data-v=\"{taken:.6}\">{} of {}</td><td>{}</td>",
+                s.branches_covered, s.branches_total, s.partial_branches
+            );
+        }
+        let _ = write!(
+            out,
+            "<td class=\"pc {}\" data-v=\"{pct:.6}\">{}%</td>",
             charts::band(pct),
             display_percent(pct, 1)
         );

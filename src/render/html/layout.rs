@@ -8,6 +8,18 @@ use crate::model::{Summary, display_percent};
 
 const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");
+/// A file page's keys and links to the next missed or changed line.
+pub const PAGE_JS: &str = include_str!("assets/page.js");
+/// Shows script errors on the page; runs before either script.
+const ERRORS_JS: &str = include_str!("assets/errors.js");
+
+/// One `<script>` element: the error reporter, then `js`.
+pub fn push_script(out: &mut String, js: &str) {
+    out.push_str("<script>\n");
+    out.push_str(ERRORS_JS);
+    out.push_str(js);
+    out.push_str("</script>\n");
+}
 
 /// Opens a page: doctype, head with `title` (escaped) and the stylesheet, and `<body>`; `script` embeds the report's
 /// small script (only the index needs it).
@@ -23,9 +35,7 @@ pub fn open(out: &mut String, title: &str, script: bool) {
     out.push_str(CSS);
     out.push_str("</style>\n");
     if script {
-        out.push_str("<script>\n");
-        out.push_str(JS);
-        out.push_str("</script>\n");
+        push_script(out, JS);
     }
     out.push_str("</head>\n<body>\n");
 }
@@ -46,10 +56,11 @@ pub fn close(out: &mut String, timestamp: Option<&str>) {
 pub fn push_figures(out: &mut String, s: &Summary, partial: bool) {
     let _ = write!(
         out,
-        "<span><b>{}%</b> covered</span> <span>{} of {} lines</span> <span>{} missed</span>",
+        "<span><b>{}%</b> covered</span> <span>{} of {} {}</span> <span>{} missed</span>",
         display_percent(s.percent(), 1),
         s.covered,
         s.total,
+        s.unit(),
         s.missing()
     );
     if s.branches_total > 0 {
@@ -61,5 +72,16 @@ pub fn push_figures(out: &mut String, s: &Summary, partial: bool) {
         if partial {
             let _ = write!(out, " <span>{} partial</span>", s.partial_branches);
         }
+    }
+    // genhtml's third figure, when the input records functions (LCOV's `FN`/`FNDA`).
+    if s.functions_total > 0 {
+        let pc = 100.0 * s.functions_covered as f64 / s.functions_total as f64;
+        let _ = write!(
+            out,
+            " <span>{} of {} functions ({}%)</span>",
+            s.functions_covered,
+            s.functions_total,
+            display_percent(pc, 1)
+        );
     }
 }

@@ -11,6 +11,6 @@ mod overlay;
 pub mod page;
 mod report;
 
-pub use overlay::{HtmlOverlay, parse_changed_files, parse_history};
+pub use overlay::HtmlOverlay;
 pub use page::Source;
-pub use report::{HtmlOptions, HtmlStats, MARKER, Rendered, publish, read_source, render_report, write_report};
+pub use report::{HtmlOptions, HtmlStats, MARKER, Rendered, render_report};

@@ -1,6 +1,7 @@
 //! One source file's page: the header with the file's figures, then every line with its number (a stable `#L<n>`
 //! anchor), hit count, a covered / missed / partial mark that is a symbol as well as a colour, the PR's changed
-//! lines in the gutter, and the untaken branches under a partial line.
+//! lines in the gutter, and the untaken branches under a partial line. Links in the header (and the keys `j`/`k`,
+//! `n`/`p`, through the embedded `assets/page.js`) go to the next or previous run of missed or changed lines.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -96,6 +97,7 @@ pub fn render(page: &FilePage<'_>) -> String {
         line_row(&mut out, page, n, code);
     }
     out.push_str("</tbody>\n</table>\n</main>\n");
+    layout::push_script(&mut out, layout::PAGE_JS);
     layout::close(&mut out, page.timestamp);
     out
 }
@@ -123,7 +125,43 @@ fn header(out: &mut String, page: &FilePage<'_>) {
     if page.changed.is_some() {
         out.push_str(" <span class=\"on\">+ changed in this PR</span>");
     }
-    out.push_str("</p>\n</header>\n");
+    out.push_str("</p>\n");
+    jump_links(out, page);
+    out.push_str("</header>\n");
+}
+
+/// Links to the first missed (or partial) line and the first changed line; the page's script makes them (and the
+/// keys `j`/`k`, `n`/`p`) go to the next and previous run from where the reader is.
+fn jump_links(out: &mut String, page: &FilePage<'_>) {
+    let missed = page.file.lines.iter().find(|&(line, &hits)| {
+        hits == 0
+            || page
+                .file
+                .branches
+                .get(line)
+                .is_some_and(|b| b.values().any(|h| !matches!(h, Some(x) if *x > 0)))
+    });
+    let changed = page.changed.and_then(|c| c.iter().next());
+    if missed.is_none() && changed.is_none() {
+        return;
+    }
+    out.push_str("<nav class=\"jump\">");
+    if let Some((line, _)) = missed {
+        let _ = write!(
+            out,
+            "<a href=\"#L{line}\" data-jump=\"m\">next missed line</a> (<kbd>j</kbd>/<kbd>k</kbd>)"
+        );
+    }
+    if let Some(line) = changed {
+        if missed.is_some() {
+            out.push_str(" \u{b7} ");
+        }
+        let _ = write!(
+            out,
+            "<a href=\"#L{line}\" data-jump=\"c\">next changed line</a> (<kbd>n</kbd>/<kbd>p</kbd>)"
+        );
+    }
+    out.push_str("</nav>\n");
 }
 
 fn line_row(out: &mut String, page: &FilePage<'_>, n: u32, code: &str) {

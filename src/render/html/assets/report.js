@@ -1,13 +1,6 @@
-// The index's table: click a header to sort, type to filter. Errors are shown on the page, not only in a console.
+// The index's table: click a header to sort, type to filter.
 (function () {
   "use strict";
-  function report(message) {
-    var box = document.getElementById("js-error") || document.createElement("pre");
-    box.id = "js-error";
-    box.textContent = "script error: " + message;
-    document.body.insertBefore(box, document.body.firstChild);
-  }
-  window.addEventListener("error", function (e) { report(e.message); });
   function cellValue(row, col, numeric) {
     var cell = row.cells[col];
     if (!numeric) { return cell.textContent; }

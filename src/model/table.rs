@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use crate::model::{Coverage, FileCoverage, Summary, format_missing};
+use super::{Coverage, FileCoverage, Summary, format_missing};
 
 /// One file's line of a report.
 #[derive(Clone, Debug)]

@@ -8,30 +8,20 @@
 
 use std::path::{Path, PathBuf};
 
+use super::bot::token_path;
+use super::root::{RootDefault, resolve_root};
+use super::suites::{SuitePlan, Tests};
 use crate::analysis::changes::GitRepo;
 use crate::cli::{JobArgs, Mode, RunnerArg};
 use crate::config::{Config, LoadedConfig, Origin, Overrides, Runner};
+use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::fsutil::LOCAL_DIR;
+use crate::ids::{BuildId, JobName};
 use crate::prow::{JobType, ProwEnv, Pull};
-
-/// The folder, under the root, that holds local storage and local artifacts.
-pub const LOCAL_DIR: &str = ".prowcov";
 
 /// Environment variables taken out of the tests' environment: secrets the tests have no business seeing.
 pub const TEST_ENV_REMOVE: &[&str] = &["GITHUB_TOKEN", "PROWCOV_GITHUB_TOKEN_FILE"];
-
-/// How the coverage is obtained.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Tests {
-    /// Run the tests under coverage.
-    Run {
-        runner: Runner,
-        /// Empty: the runner's default.
-        command: Vec<String>,
-    },
-    /// Read these coverage files as they are.
-    Existing(Vec<PathBuf>),
-}
 
 /// Where the pre-submit's base comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,11 +41,11 @@ pub struct JobSettings {
     pub prow: Option<ProwEnv>,
     pub artifacts: PathBuf,
     /// This job's name (`JOB_NAME`, else `local-<mode>`).
-    pub job_name: String,
+    pub job_name: JobName,
     /// This build's id (`BUILD_ID`, else milliseconds since the epoch).
-    pub build_id: String,
+    pub build_id: BuildId,
     /// The job whose builds hold the baselines.
-    pub postsubmit_job: String,
+    pub postsubmit_job: JobName,
     pub tests: Tests,
     /// The pre-submit's base (unused by the other modes).
     pub base: Base,
@@ -63,42 +53,31 @@ pub struct JobSettings {
     pub repo_slug: Option<String>,
     /// The PR to comment on (a Prow pre-submit only).
     pub pull: Option<Pull>,
+    /// The interpreter with coverage.py (`--python`, else `PROWCOV_PYTHON`).
     pub python: Option<PathBuf>,
+    /// `-i/--ignore-errors`: skip measured files whose source is missing, too (unparsable ones always are).
+    pub ignore_errors: bool,
+    /// coverage.py's configuration at the root (its `omit` leaves files unmeasured on purpose).
+    pub coverage_py: crate::python::config::CoverageConfig,
     /// The commit checked out (in a Prow pre-submit, the PR merged into the base).
     pub head_sha: String,
     /// The branch whose coverage a post-submit or periodic records (`PULL_BASE_REF`, `JOB_SPEC`'s `base_ref`, or
     /// the branch checked out); `None` for the other modes outside Prow.
     pub branch: Option<String>,
+    /// The `[[suites]]` selected to run, in order; empty: the one implicit suite of `tests`.
+    pub suites: Vec<SuitePlan>,
 }
 
 impl JobSettings {
-    /// Resolves the settings. `var` reads the environment (the process environment in production).
-    pub fn resolve(mode: Option<Mode>, args: &JobArgs, var: &dyn Fn(&str) -> Option<String>) -> Result<JobSettings> {
-        let prow = ProwEnv::read(var)?;
-        let mode = match (mode.map(job_type), &prow) {
-            (Some(m), Some(p)) if m != p.job_type => {
-                return Err(Error::config(
-                    None,
-                    None,
-                    format!(
-                        "--mode {m} contradicts JOB_TYPE={} (Prow's job type); drop --mode or fix the job",
-                        p.job_type
-                    ),
-                ));
-            }
-            (Some(m), _) => m,
-            (None, Some(p)) => p.job_type,
-            (None, None) => {
-                return Err(Error::Usage(
-                    "no mode: pass --mode presubmit|postsubmit|periodic|batch (Prow sets JOB_TYPE instead)".into(),
-                ));
-            }
-        };
-        let root = resolve_root(args.root.as_deref())?;
-        let mut config = Config::load(&root, args.config.as_deref(), var)?;
+    /// Resolves the settings from `args` and the environment `env`.
+    pub fn resolve(mode: Option<Mode>, args: &JobArgs, env: &Env) -> Result<JobSettings> {
+        let prow = ProwEnv::read(env)?;
+        let mode = resolve_mode(mode, prow.as_ref())?;
+        let root = resolve_root(args.root.as_deref(), RootDefault::WorkTree)?;
+        let mut config = Config::load(&root, args.config.as_deref(), &|var| env.var(var))?;
         config.apply_flags(&overrides(args))?;
         let local = root.join(LOCAL_DIR);
-        let env_artifacts = var("ARTIFACTS").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
+        let env_artifacts = env.get("ARTIFACTS").map(PathBuf::from);
         let artifacts = args
             .artifacts
             .clone()
@@ -106,55 +85,13 @@ impl JobSettings {
             .unwrap_or_else(|| local.join("artifacts").join(mode.as_str()));
         let artifacts = std::path::absolute(&artifacts).map_err(|e| Error::write(&artifacts, e))?;
 
-        let job_name = prow
-            .as_ref()
-            .map_or_else(|| format!("local-{mode}"), |p| p.job_name.clone());
-        let build_id = match &prow {
-            Some(p) => p.build_id.clone(),
-            None => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis())
-                .to_string(),
-        };
-        let postsubmit_job = match (&config.config.storage.postsubmit_job, mode, &prow) {
-            (Some(job), _, _) => job.clone(),
-            (None, JobType::Postsubmit, _) => job_name.clone(),
-            (None, _, None) => "local-postsubmit".to_owned(),
-            (None, JobType::Periodic, Some(_)) => job_name.clone(),
-            (None, _, Some(_)) => {
-                return Err(Error::config(
-                    None,
-                    None,
-                    "a pre-submit needs the post-submit job whose baselines it compares with: set \
-                     storage.postsubmit-job in .prowcov.toml, PROWCOV_BASELINE_JOB or --postsubmit-job",
-                ));
-            }
-        };
-        if !crate::render::comment::is_job_name(&postsubmit_job) {
-            return Err(Error::config(
-                None,
-                None,
-                format!("post-submit job {postsubmit_job:?}: expected letters, digits, `.`, `_` and `-`"),
-            ));
-        }
+        let (job_name, build_id, postsubmit_job) = names(mode, prow.as_ref(), &config)?;
 
         let tests = tests(args, &config, &root, prow.is_some())?;
-        let base = match (&prow, &args.base_ref) {
-            (Some(_), Some(_)) => {
-                return Err(Error::Usage(
-                    "--base-ref is for runs outside Prow; in Prow the base is PULL_BASE_SHA".into(),
-                ));
-            }
-            (Some(p), None) => match &p.refs.base_sha {
-                Some(sha) => Base::Prow {
-                    sha: sha.clone(),
-                    branch: p.refs.base_ref.clone(),
-                },
-                None => Base::Local(None),
-            },
-            (None, rev) => Base::Local(rev.clone()),
-        };
-        let (head_sha, branch) = check_checkout(&root, mode, prow.as_ref(), &base)?;
+        let suites = super::suites::plan(args, &config, &root)?;
+        let coverage_py = crate::python::config::load(None, &root, env)?;
+        let base = base(prow.as_ref(), args.base_ref.as_deref())?;
+        let (head_sha, branch) = check_checkout(&root, mode, prow.as_ref(), &base, env)?;
         let posts = prow.as_ref().is_some_and(|p| p.pull().is_some());
         if posts {
             check_token_file(&config, &root)?;
@@ -173,25 +110,116 @@ impl JobSettings {
             build_id,
             postsubmit_job,
             tests,
+            suites,
             base,
-            python: args.python.clone(),
+            python: args.python.clone().or_else(|| env.path("PROWCOV_PYTHON")),
+            ignore_errors: args.ignore_errors,
+            coverage_py,
         })
     }
 
     /// The storage URL, a relative folder resolved against the root.
     pub fn storage_url(&self) -> String {
-        let url = self.config.config.storage.url.as_str();
-        if url.contains("://") || Path::new(url).is_absolute() {
-            url.to_owned()
-        } else {
-            self.root.join(url).to_string_lossy().into_owned()
-        }
+        super::baseline::storage_url(self.config.config.storage.url.as_str(), &self.root)
     }
 
-    /// The bot's token file (a relative path from the configuration file is relative to the root).
-    pub fn token_file(&self) -> Option<PathBuf> {
-        token_path(&self.config, &self.root)
+    /// The commit and branch a post-submit or periodic measured (checked by [`JobSettings::resolve`] before the
+    /// tests ran).
+    pub fn measured_commit(&self) -> Result<(String, String)> {
+        let branch = self
+            .branch
+            .clone()
+            .ok_or_else(|| Error::Usage(format!("{} needs a branch to record the coverage of", self.mode)))?;
+        Ok((self.head_sha.clone(), branch))
     }
+
+    /// The HTML report's title for commit `sha`.
+    pub fn title(&self, sha: &str) -> String {
+        let name = self.repo_slug.clone().unwrap_or_else(|| {
+            self.root
+                .file_name()
+                .map_or_else(|| "repository".to_owned(), |n| n.to_string_lossy().into_owned())
+        });
+        format!("Coverage of {name} at {}", &sha[..sha.len().min(12)])
+    }
+}
+
+/// The mode: `--mode` (which must agree with Prow's `JOB_TYPE`), else `JOB_TYPE`.
+fn resolve_mode(mode: Option<Mode>, prow: Option<&ProwEnv>) -> Result<JobType> {
+    match (mode.map(job_type), prow) {
+        (Some(m), Some(p)) if m != p.job_type => Err(Error::config(
+            None,
+            None,
+            format!(
+                "--mode {m} contradicts JOB_TYPE={} (Prow's job type); drop --mode or fix the job",
+                p.job_type
+            ),
+        )),
+        (Some(m), _) => Ok(m),
+        (None, Some(p)) => Ok(p.job_type),
+        (None, None) => Err(Error::Usage(
+            "no mode: pass --mode presubmit|postsubmit|periodic|batch (Prow sets JOB_TYPE instead)".into(),
+        )),
+    }
+}
+
+/// This job's name and build, and the post-submit job whose builds hold the baselines.
+fn names(mode: JobType, prow: Option<&ProwEnv>, config: &LoadedConfig) -> Result<(JobName, BuildId, JobName)> {
+    let job_name = match prow {
+        Some(p) => p.job_name.clone(),
+        None => JobName::try_from(format!("local-{mode}")).map_err(|e| Error::Usage(e.0))?,
+    };
+    let build_id = match prow {
+        Some(p) => p.build_id.clone(),
+        None => BuildId::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+                .to_string(),
+        )
+        .map_err(|e| Error::Usage(e.0))?,
+    };
+    let postsubmit_job = match (&config.config.storage.postsubmit_job, mode, prow) {
+        (Some(job), _, _) => job.clone(),
+        (None, JobType::Postsubmit, _) => job_name.to_string(),
+        (None, _, None) => "local-postsubmit".to_owned(),
+        (None, JobType::Periodic, Some(_)) => job_name.to_string(),
+        (None, _, Some(_)) => {
+            return Err(Error::config(
+                None,
+                None,
+                "a pre-submit needs the post-submit job whose baselines it compares with: set \
+                 storage.postsubmit-job in .prowcov.toml, PROWCOV_BASELINE_JOB or --postsubmit-job",
+            ));
+        }
+    };
+    let postsubmit_job = JobName::try_from(postsubmit_job.as_str()).map_err(|_| {
+        Error::config(
+            None,
+            None,
+            format!("post-submit job {postsubmit_job:?}: expected letters, digits, `.`, `_` and `-`"),
+        )
+    })?;
+    Ok((job_name, build_id, postsubmit_job))
+}
+
+/// The pre-submit's base: Prow's `PULL_BASE_SHA`, else `--base-ref` (outside Prow only), else the main branch.
+fn base(prow: Option<&ProwEnv>, base_ref: Option<&str>) -> Result<Base> {
+    Ok(match (prow, base_ref) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "--base-ref is for runs outside Prow; in Prow the base is PULL_BASE_SHA".into(),
+            ));
+        }
+        (Some(p), None) => match &p.refs.base_sha {
+            Some(sha) => Base::Prow {
+                sha: sha.clone(),
+                branch: p.refs.base_ref.clone(),
+            },
+            None => Base::Local(None),
+        },
+        (None, rev) => Base::Local(rev.map(str::to_owned)),
+    })
 }
 
 fn job_type(mode: Mode) -> JobType {
@@ -218,24 +246,6 @@ fn overrides(args: &JobArgs) -> Overrides {
         precision: args.precision,
         status: args.status,
     }
-}
-
-/// `--root`, else the work tree around the current directory, else the current directory.
-fn resolve_root(root: Option<&Path>) -> Result<PathBuf> {
-    let dir = match root {
-        Some(root) => root.to_path_buf(),
-        None => {
-            let cwd = std::env::current_dir().map_err(|e| Error::read(".", e))?;
-            git2::Repository::discover(&cwd)
-                .ok()
-                .and_then(|r| r.workdir().map(Path::to_path_buf))
-                .unwrap_or(cwd)
-        }
-    };
-    if !dir.is_dir() {
-        return Err(Error::Usage(format!("--root {}: not a directory", dir.display())));
-    }
-    dir.canonicalize().map_err(|e| Error::read(&dir, e))
 }
 
 /// The coverage files `auto` looks for outside Prow, at the root.
@@ -279,7 +289,7 @@ fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> R
     }
     let globbed = || -> Result<Vec<PathBuf>> {
         let globs: Vec<String> = run.profiles.iter().map(|g| g.as_str().to_owned()).collect();
-        crate::analysis::filter::find_files(root, &globs, "run.profiles")
+        crate::fsutil::find_files(root, &globs, "run.profiles")
     };
     let runner = match runner {
         Runner::None => {
@@ -338,8 +348,14 @@ fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> R
 /// Checks, before any test runs, that the checkout is what the job is about: a commit exists; in Prow, `HEAD` is the
 /// commit Prow names (a post-submit's `PULL_BASE_SHA`; a pre-submit's `PULL_PULL_SHA` merged into the base); outside
 /// Prow, a post-submit or periodic is on a branch and a `--base-ref` exists. Returns `HEAD` and the branch recorded.
-fn check_checkout(root: &Path, mode: JobType, prow: Option<&ProwEnv>, base: &Base) -> Result<(String, Option<String>)> {
-    let repo = GitRepo::open(root)?;
+fn check_checkout(
+    root: &Path,
+    mode: JobType,
+    prow: Option<&ProwEnv>,
+    base: &Base,
+    env: &Env,
+) -> Result<(String, Option<String>)> {
+    let repo = GitRepo::open(root, env)?;
     let head = repo.head_sha()?;
     let same = |named: &str| head.starts_with(&named.to_ascii_lowercase());
     let Some(prow) = prow else {
@@ -419,14 +435,4 @@ fn check_token_file(config: &LoadedConfig, root: &Path) -> Result<()> {
             ),
         )),
     }
-}
-
-fn token_path(config: &LoadedConfig, root: &Path) -> Option<PathBuf> {
-    let file = config.config.bot.token_file.as_ref()?;
-    let from_file = matches!(config.origins.get("bot.token-file"), Some(Origin::File));
-    Some(if from_file && file.is_relative() {
-        root.join(file)
-    } else {
-        file.clone()
-    })
 }
