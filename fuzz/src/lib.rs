@@ -30,9 +30,7 @@ fn scratch() -> &'static Path {
 }
 
 fn options() -> ReadOptions {
-    ReadOptions {
-        root: scratch().to_path_buf(),
-    }
+    ReadOptions::new(scratch())
 }
 
 /// Reads `data` when prowcov detects it as `want`; errors are fine, panics are not.
@@ -74,6 +72,11 @@ pub fn config(data: &[u8]) {
     let _ = prowcov::config::Config::load(&dir, None, &|_| None);
 }
 
+/// An empty environment: no user-level git attributes file.
+fn no_env() -> prowcov::env::Env {
+    prowcov::env::Env::from_pairs(std::iter::empty::<(String, String)>())
+}
+
 /// A repository made once, with one commit, for the git targets.
 fn repo() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -109,7 +112,7 @@ fn commit(repo: &git2::Repository, files: &[(&str, &[u8])], parent: Option<git2:
 pub fn gitattributes(data: &[u8]) {
     let dir = repo();
     std::fs::write(dir.join(".gitattributes"), data).expect("write .gitattributes");
-    let Ok(repo) = GitRepo::open(dir) else {
+    let Ok(repo) = GitRepo::open(dir, &no_env()) else {
         return;
     };
     let _ = repo.attributes(["a.py", "src/gen/b_pb2.py", "docs/x.md", "deep/a/b/c/d.py"]);
@@ -128,7 +131,7 @@ pub fn git_diff(data: &[u8]) {
     };
     let base_id = commit(&raw, &[("a.py", base)], None);
     let head_id = commit(&raw, &[("a.py", head), ("b.py", base)], Some(base_id));
-    let Ok(repo) = GitRepo::open(dir) else {
+    let Ok(repo) = GitRepo::open(dir, &no_env()) else {
         return;
     };
     for ignore_whitespace in [false, true] {
@@ -228,6 +231,7 @@ pub fn render_comment(data: &[u8]) {
         head_tests_failed: None,
         prow: true,
         precision: 1,
+        previous: None,
     });
     check_comment(&body);
 }
