@@ -125,6 +125,9 @@ const fn with_env(mut c: Case, env: &'static [(&'static str, &'static str)]) -> 
     c
 }
 
+const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+/// `baseline put` of build 1 of job `post`, for commit [`SHA`] on `main`.
+const PUT: &str = "baseline put --job post --build-id 1 --sha 0123456789abcdef0123456789abcdef01234567 --branch main";
 const NO_PYTHON: &[(&str, &str)] = &[("PROWCOV_PYTHON", "/nonexistent/python3")];
 
 /// Every command under every condition that applies to it. `run` is `run --mode postsubmit` in the repository.
@@ -143,36 +146,11 @@ fn cases() -> Vec<Case> {
             ),
             "repo",
         ),
-        case(
-            "ok",
-            "baseline put",
-            &[
-                "--storage",
-                "store",
-                "--job",
-                "post",
-                "--build-id",
-                "1",
-                "--sha",
-                "0123456789abcdef0123456789abcdef01234567",
-                "--branch",
-                "main",
-                "good.info",
-            ],
-        ),
+        case("ok", PUT, &["--storage", "store", "good.info"]),
         case(
             "ok",
             "baseline find",
-            &[
-                "--storage",
-                "store",
-                "--job",
-                "post",
-                "--sha",
-                "0123456789abcdef0123456789abcdef01234567",
-                "--branch",
-                "main",
-            ],
+            &["--storage", "store", "--job", "post", "--sha", SHA, "--branch", "main"],
         ),
         case("ok", "baseline list", &["--storage", "store", "--job", "post"]),
         case(
@@ -186,7 +164,7 @@ fn cases() -> Vec<Case> {
                 "--job",
                 "j",
                 "--head",
-                "0123456789abcdef0123456789abcdef01234567",
+                SHA,
                 "--body-file",
                 "body.md",
             ],
@@ -228,23 +206,7 @@ fn cases() -> Vec<Case> {
             ),
             "repo",
         ),
-        case(
-            "input",
-            "baseline put",
-            &[
-                "--storage",
-                "store",
-                "--job",
-                "post",
-                "--build-id",
-                "1",
-                "--sha",
-                "0123456789abcdef0123456789abcdef01234567",
-                "--branch",
-                "main",
-                "bad.info",
-            ],
-        ),
+        case("input", PUT, &["--storage", "store", "bad.info"]),
         case("input", "combine", &["--data-file", "out.coverage", "fake.coverage"]),
         in_dir(
             case("input", "run", &["--mode", "postsubmit", "--profile", "bad.info"]),
@@ -297,23 +259,7 @@ fn cases() -> Vec<Case> {
             NO_PYTHON,
         ),
         with_env(
-            case(
-                "unavailable",
-                "baseline put",
-                &[
-                    "--storage",
-                    "store",
-                    "--job",
-                    "post",
-                    "--build-id",
-                    "1",
-                    "--sha",
-                    "0123456789abcdef0123456789abcdef01234567",
-                    "--branch",
-                    "main",
-                    "data.coverage",
-                ],
-            ),
+            case("unavailable", PUT, &["--storage", "store", "data.coverage"]),
             NO_PYTHON,
         ),
         in_dir(
@@ -357,23 +303,7 @@ fn cases() -> Vec<Case> {
             ),
             "repo",
         ),
-        case(
-            "I/O",
-            "baseline put",
-            &[
-                "--storage",
-                "a-file/store",
-                "--job",
-                "post",
-                "--build-id",
-                "1",
-                "--sha",
-                "0123456789abcdef0123456789abcdef01234567",
-                "--branch",
-                "main",
-                "good.info",
-            ],
-        ),
+        case("I/O", PUT, &["--storage", "a-file/store", "good.info"]),
         case(
             "I/O",
             "combine",
@@ -406,7 +336,7 @@ fn cases() -> Vec<Case> {
                     "--job",
                     "j",
                     "--head",
-                    "0123456789abcdef0123456789abcdef01234567",
+                    SHA,
                     "--body-file",
                     "body.md",
                     "--github-url",
@@ -457,7 +387,7 @@ fn cases() -> Vec<Case> {
                 "--job",
                 "j",
                 "--head",
-                "0123456789abcdef0123456789abcdef01234567",
+                SHA,
                 "--body-file",
                 "body.md",
                 "--github-token-file",
