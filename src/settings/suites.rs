@@ -79,7 +79,9 @@ pub fn plan(args: &JobArgs, config: &LoadedConfig, root: &Path) -> Result<Vec<Su
         check_components(config, root, None)?;
         return Ok(Vec::new());
     }
-    let files = list_files(root)?;
+    // The checkout's files, listed only when a glob must be checked against them.
+    let needs_files = !config.config.components.is_empty() || selected.iter().any(|s| !s.paths.is_empty());
+    let files = if needs_files { list_files(root)? } else { Vec::new() };
     check_components(config, root, Some(&files))?;
     let source = config.source.path();
     let mut plans = Vec::with_capacity(selected.len());
