@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::JobArgs;
 use crate::config::{LoadedConfig, Runner, Suite};
 use crate::error::{Error, Result};
-use crate::fsutil::{find_files, list_files};
+use crate::fsutil::list_files;
 use crate::glob::Globs;
 
 /// How the coverage is obtained.
@@ -84,6 +84,7 @@ pub fn plan(args: &JobArgs, config: &LoadedConfig, root: &Path) -> Result<Vec<Su
     let files = if needs_files { list_files(root)? } else { Vec::new() };
     check_components(config, root, Some(&files))?;
     let source = config.source.path();
+    let mut listed: std::collections::BTreeMap<PathBuf, Vec<String>> = std::collections::BTreeMap::new();
     let mut plans = Vec::with_capacity(selected.len());
     for suite in selected {
         let name = suite.name.as_str();
@@ -103,7 +104,21 @@ pub fn plan(args: &JobArgs, config: &LoadedConfig, root: &Path) -> Result<Vec<Su
         let tests = match suite.runner {
             Runner::None => {
                 let globs: Vec<String> = suite.profiles.iter().map(|g| g.as_str().to_owned()).collect();
-                let found = find_files(&dir, &globs, &format!("[[suites]] {name} profiles"))?;
+                let matcher = Globs::new(&globs, &format!("[[suites]] {name} profiles"))?;
+                // Each directory is listed once, however many suites read profiles in it.
+                if !listed.contains_key(&dir) {
+                    let files = if dir == root && needs_files {
+                        files.clone()
+                    } else {
+                        list_files(&dir)?
+                    };
+                    listed.insert(dir.clone(), files);
+                }
+                let found: Vec<PathBuf> = listed[&dir]
+                    .iter()
+                    .filter(|rel| matcher.is_match(rel))
+                    .map(|rel| dir.join(rel))
+                    .collect();
                 if found.is_empty() {
                     return Err(error(format!(
                         "profiles ({}) match no coverage file under {}",
