@@ -54,13 +54,16 @@ pub(super) fn run(spec: &RunSpec<'_>) -> Result<TestRun> {
     })
 }
 
-/// The files matching `globs` that the run wrote: those modified since `started` (rounded down to the second, for
+/// The files matching `globs` that the run wrote: those modified since `started` (rounded down to the second, less one, for
 /// file systems with coarse times). Older matches are left out with a warning: a profile from an earlier run, or
 /// prowcov's own artifacts, must never pass for this run's coverage.
 fn written_since(root: &Path, globs: &[String], started: SystemTime, warnings: &Warnings) -> Result<Vec<PathBuf>> {
-    let since = started
-        .duration_since(UNIX_EPOCH)
-        .map_or(UNIX_EPOCH, |d| UNIX_EPOCH + Duration::from_secs(d.as_secs()));
+    // One second of slack below the whole second: file times come from the kernel's coarse clock, which can lag
+    // the `started` reading by milliseconds, so a file written at once by a quick command can look older than the
+    // run across a second boundary.
+    let since = started.duration_since(UNIX_EPOCH).map_or(UNIX_EPOCH, |d| {
+        UNIX_EPOCH + Duration::from_secs(d.as_secs().saturating_sub(1))
+    });
     let mut fresh = Vec::new();
     for path in find_files(root, globs, "run.profiles")? {
         let modified = std::fs::metadata(&path)
