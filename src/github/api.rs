@@ -175,7 +175,7 @@ impl Api {
                 Some(Wait::RateLimit(d)) => d,
                 _ => self.retry.backoff(retry),
             };
-            if !allowed || retry >= self.retry.max_retries || started.elapsed() + delay > self.retry.total {
+            if !allowed || !self.retry.allows(retry, started.elapsed(), delay) {
                 if allowed {
                     tracing::warn!("{endpoint}: giving up after {} attempts", retry + 1);
                 }

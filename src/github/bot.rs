@@ -472,10 +472,7 @@ impl MetricsBot {
                 Err(failure) => failure,
             };
             let delay = api.retry.backoff(attempt);
-            if !failure.is_ambiguous()
-                || attempt >= api.retry.max_retries
-                || started.elapsed() + delay > api.retry.total
-            {
+            if !failure.is_ambiguous() || !api.retry.allows(attempt, started.elapsed(), delay) {
                 return Err(failure.error);
             }
             tracing::warn!(

@@ -74,7 +74,6 @@ impl GcsUpload {
         let url = self.upload_url(name, create)?;
         let token = self.credentials.get_credential().await?;
         let started = Instant::now();
-        let mut backoff = self.retry.initial_backoff;
         let mut attempt = 0;
         loop {
             let mut request = self
@@ -106,13 +105,13 @@ impl GcsUpload {
                 // The error names the URL without credentials (the token is a header).
                 Err(e) => format!("request failed: {e}"),
             };
-            attempt += 1;
-            if attempt > self.retry.max_retries || started.elapsed() + backoff > self.retry.total {
-                return Err(generic(format!("{failure} (after {attempt} attempts)")));
+            let backoff = self.retry.backoff(attempt);
+            if !self.retry.allows(attempt, started.elapsed(), backoff) {
+                return Err(generic(format!("{failure} (after {} attempts)", attempt + 1)));
             }
+            attempt += 1;
             tracing::debug!("retrying the upload of {name} in {backoff:?}: {failure}");
             tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(self.retry.max_backoff);
         }
     }
 }
