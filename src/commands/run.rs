@@ -455,7 +455,7 @@ impl Job<'_> {
     /// describe, so it may not measure this checkout (the `command` runner leaves such files out; given files are
     /// read, with this warning).
     fn warn_stale(&self, files: &[PathBuf]) {
-        let Ok(committed) = self.git().and_then(|repo| repo.commit_time(&self.s.head_sha)) else {
+        let Some(committed) = self.s.head_time else {
             return;
         };
         for file in files {

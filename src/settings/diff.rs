@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::inputs::{load_options, repo_config};
+use super::inputs::{load_options_of, repo_config};
 use crate::analysis::changes::{BaseRef, ChangeOptions, GitRepo};
 use crate::analysis::filter::Filter;
 use crate::analysis::gate::GateConfig;
-use crate::cli::{DiffArgs, DiffFormat, InputArgs};
+use crate::cli::{DiffArgs, DiffFormat};
 use crate::config::Overrides;
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -82,13 +82,6 @@ impl DiffSettings {
                 None => BaseRef::Default,
             },
         };
-        let input = InputArgs {
-            inputs: Vec::new(),
-            root: None,
-            rcfile: args.rcfile.clone(),
-            python: args.python.clone(),
-            ignore_errors: args.ignore_errors,
-        };
         Ok(DiffSettings {
             changes: ChangeOptions {
                 base,
@@ -107,7 +100,7 @@ impl DiffSettings {
                 DiffFormat::Markdown => Format::Markdown,
                 DiffFormat::Comment => Format::Comment(CommentSettings::resolve(args, env)?),
             },
-            load: load_options(&input, root, env),
+            load: load_options_of(root, args.rcfile.clone(), args.python.clone(), args.ignore_errors, env),
         })
     }
 }

@@ -33,13 +33,25 @@ impl Inputs {
     }
 }
 
-/// The load options of `args` at `root`: `--rcfile` else `COVERAGE_RCFILE`, `--python` else `PROWCOV_PYTHON`.
+/// The load options of `args` at `root` (see [`load_options_of`]).
 pub fn load_options(args: &InputArgs, root: PathBuf, env: &Env) -> LoadOptions {
+    load_options_of(root, args.rcfile.clone(), args.python.clone(), args.ignore_errors, env)
+}
+
+/// The load options at `root`: `rcfile` (`--rcfile`) else `COVERAGE_RCFILE`, `python` (`--python`) else
+/// `PROWCOV_PYTHON`.
+pub fn load_options_of(
+    root: PathBuf,
+    rcfile: Option<PathBuf>,
+    python: Option<PathBuf>,
+    ignore_errors: bool,
+    env: &Env,
+) -> LoadOptions {
     LoadOptions {
         root,
-        rcfile: args.rcfile.clone().or_else(|| env.path("COVERAGE_RCFILE")),
-        python: args.python.clone().or_else(|| env.path("PROWCOV_PYTHON")),
-        ignore_errors: args.ignore_errors,
+        rcfile: rcfile.or_else(|| env.path("COVERAGE_RCFILE")),
+        python: python.or_else(|| env.path("PROWCOV_PYTHON")),
+        ignore_errors,
     }
 }
 

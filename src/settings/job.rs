@@ -61,6 +61,8 @@ pub struct JobSettings {
     pub coverage_py: crate::python::config::CoverageConfig,
     /// The commit checked out (in a Prow pre-submit, the PR merged into the base).
     pub head_sha: String,
+    /// Its commit time, in seconds since the epoch (coverage files older than it are stale).
+    pub head_time: Option<i64>,
     /// The branch whose coverage a post-submit or periodic records (`PULL_BASE_REF`, `JOB_SPEC`'s `base_ref`, or
     /// the branch checked out); `None` for the other modes outside Prow.
     pub branch: Option<String>,
@@ -91,7 +93,7 @@ impl JobSettings {
         let suites = super::suites::plan(args, &config, &root)?;
         let coverage_py = crate::python::config::load(None, &root, env)?;
         let base = base(prow.as_ref(), args.base_ref.as_deref())?;
-        let (head_sha, branch) = check_checkout(&root, mode, prow.as_ref(), &base, env)?;
+        let (head_sha, head_time, branch) = check_checkout(&root, mode, prow.as_ref(), &base, env)?;
         let posts = prow.as_ref().is_some_and(|p| p.pull().is_some());
         if posts {
             check_token_file(&config, &root)?;
@@ -99,6 +101,7 @@ impl JobSettings {
         Ok(JobSettings {
             mode,
             head_sha,
+            head_time,
             branch,
             repo_slug: prow.as_ref().map(|p| p.refs.slug()),
             pull: prow.as_ref().and_then(ProwEnv::pull).cloned(),
@@ -347,16 +350,18 @@ fn tests(args: &JobArgs, config: &LoadedConfig, root: &Path, in_prow: bool) -> R
 
 /// Checks, before any test runs, that the checkout is what the job is about: a commit exists; in Prow, `HEAD` is the
 /// commit Prow names (a post-submit's `PULL_BASE_SHA`; a pre-submit's `PULL_PULL_SHA` merged into the base); outside
-/// Prow, a post-submit or periodic is on a branch and a `--base-ref` exists. Returns `HEAD` and the branch recorded.
+/// Prow, a post-submit or periodic is on a branch and a `--base-ref` exists. Returns `HEAD`, its commit time and the
+/// branch recorded.
 fn check_checkout(
     root: &Path,
     mode: JobType,
     prow: Option<&ProwEnv>,
     base: &Base,
     env: &Env,
-) -> Result<(String, Option<String>)> {
+) -> Result<(String, Option<i64>, Option<String>)> {
     let repo = GitRepo::open(root, env)?;
     let head = repo.head_sha()?;
+    let time = repo.commit_time(&head).ok();
     let same = |named: &str| head.starts_with(&named.to_ascii_lowercase());
     let Some(prow) = prow else {
         if let Base::Local(Some(rev)) = base {
@@ -372,7 +377,7 @@ fn check_checkout(
             })?),
             JobType::Presubmit | JobType::Batch => None,
         };
-        return Ok((head, branch));
+        return Ok((head, time, branch));
     };
     let mismatch = |var: &str, named: &str| {
         Error::config(
@@ -410,7 +415,7 @@ fn check_checkout(
         }
         JobType::Batch => {}
     }
-    Ok((head, Some(prow.refs.base_ref.clone())))
+    Ok((head, time, Some(prow.refs.base_ref.clone())))
 }
 
 /// A pre-submit that will post checks its token file before the tests run: a mis-mounted secret fails the job in a
